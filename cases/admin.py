@@ -1,0 +1,81 @@
+"""Admin for configuration (categories, communities, departments, staff). Cases are read-only here:
+stages change only through the workflow, never by editing a row."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+
+from .models import Case, CaseEvent, Category, Community, Department, StaffProfile
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "sort", "is_active"]
+    list_editable = ["sort", "is_active"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "time_limit_hours", "sort", "is_active"]
+    list_editable = ["time_limit_hours", "sort", "is_active"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "phone", "is_active"]
+    search_fields = ["name", "code"]
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    can_delete = False
+    fk_name = "user"
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    inlines = [StaffProfileInline]
+    list_display = ["username", "first_name", "is_active", "is_staff", "group_names"]
+    list_filter = ["groups", "is_active", "is_staff"]
+
+    @admin.display(description="roles")
+    def group_names(self, obj):
+        return ", ".join(g.name for g in obj.groups.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "from_state", "to_state", "actor_name", "department", "public_note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["number", "state", "category", "community", "channel", "department", "submitted_at"]
+    list_filter = ["state", "channel", "category", "community", "department"]
+    search_fields = ["number"]
+    date_hierarchy = "submitted_at"
+    inlines = [CaseEventInline]
+    list_select_related = ["category", "community", "department"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

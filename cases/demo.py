@@ -1,0 +1,237 @@
+"""The 夔北街道 demo: reference data, one account per role, and cases in every stage.
+
+Loading is idempotent: reference rows are matched by code, accounts by username, and demo cases
+are created only in an empty database.
+"""
+
+import io
+from datetime import timedelta
+
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from . import roles, services
+from .models import AgeBand, Case, CaseEvent, Category, Community, Department, Score, StaffProfile
+
+DEMO_PASSWORD = "minsheng-demo"  # noqa: S105 (published demo-only password)
+
+COMMUNITIES = [
+    ("mingliang", "明良社区"),
+    ("zhuzhi", "竹枝社区"),
+    ("kuimen", "夔门社区"),
+    ("baidi", "白帝社区"),
+    ("binjiang", "滨江社区"),
+    ("yongan", "永安社区"),
+]
+# code, name, time limit in hours, description
+CATEGORIES = [
+    ("infrastructure", "基础设施维修", 48, "楼道灯、水龙头、水管、门窗等损坏"),
+    ("sanitation", "环境卫生", 48, "垃圾堆放、污水、卫生死角"),
+    ("property", "物业管理", 72, "物业服务、公共设施维护、停车"),
+    ("municipal", "市政设施", 72, "道路、井盖、路灯、排水"),
+    ("noise", "噪音扰民", 24, "施工、商铺、夜间噪音"),
+    ("utilities", "水电气", 24, "停水、停电、燃气问题"),
+    ("other", "其他", 120, "其他民生诉求"),
+]
+DEPARTMENTS = [
+    ("property", "物业科", "023-56561001"),
+    ("urban", "城管科", "023-56561002"),
+    ("municipal", "市政科", "023-56561003"),
+    ("sanitation", "环卫所", "023-56561004"),
+    ("utilities", "水电气服务站", "023-56561005"),
+]
+# username, display name, role, department code
+ACCOUNTS = [
+    ("intake", "张三", roles.INTAKE, None),
+    ("handler", "李四", roles.HANDLER, "property"),
+    ("volunteer", "小王", roles.VOLUNTEER, None),
+    ("supervisor", "季秋水", roles.SUPERVISOR, None),
+]
+
+
+def _photo(label: str, colour: tuple[int, int, int]) -> SimpleUploadedFile:
+    """A generated picture (no media files in the repository)."""
+    img = Image.new("RGB", (640, 480), colour)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([40, 40, 600, 440], outline=(255, 255, 255), width=8)
+    draw.text((80, 220), label, fill=(255, 255, 255))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG")
+    return SimpleUploadedFile(f"{label}.jpg", buf.getvalue(), content_type="image/jpeg")
+
+
+def load_reference_data() -> None:
+    for sort, (code, name) in enumerate(COMMUNITIES):
+        Community.objects.update_or_create(code=code, defaults={"name": name, "sort": sort})
+    for sort, (code, name, hours, description) in enumerate(CATEGORIES):
+        Category.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "time_limit_hours": hours, "description": description, "sort": sort},
+        )
+    for code, name, phone in DEPARTMENTS:
+        Department.objects.update_or_create(code=code, defaults={"name": name, "phone": phone})
+    for role in roles.ALL:
+        Group.objects.get_or_create(name=role)
+
+
+def load_accounts() -> dict[str, User]:
+    users = {}
+    for username, full_name, role, department in ACCOUNTS:
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        user.groups.add(Group.objects.get(name=role))
+        StaffProfile.objects.update_or_create(
+            user=user,
+            defaults={"department": Department.objects.get(code=department) if department else None},
+        )
+        users[username] = user
+    admin, created = User.objects.get_or_create(
+        username="admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "管理员"}
+    )
+    if created:
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+    users["admin"] = admin
+    return users
+
+
+def _space_out(case: Case, start, step_minutes: int) -> None:
+    """Give a demo case a believable history: events spread out instead of one second apart."""
+    events = list(case.events.order_by("at", "id"))
+    for i, event in enumerate(events):
+        CaseEvent.objects.filter(pk=event.pk).update(at=start + timedelta(minutes=step_minutes * i))
+    Case.objects.filter(pk=case.pk).update(submitted_at=start)
+    case.resolutions.update(created_at=start + timedelta(minutes=step_minutes * (len(events) - 1)))
+
+
+def load_cases(users: dict[str, User]) -> int:
+    if Case.objects.exists():
+        return 0
+    cat = {c.code: c for c in Category.objects.all()}
+    com = {c.code: c for c in Community.objects.all()}
+    property_dept = Department.objects.get(code="property")
+    intake, handler = users["intake"], users["handler"]
+    now = timezone.now()
+
+    def new(category, community, address, description, name, phone, age=AgeBand.UNKNOWN, photos=()):
+        return services.submit_case(
+            category=cat[category],
+            community=com[community],
+            address=address,
+            description=description,
+            name=name,
+            phone=phone,
+            age_band=age,
+            photo_files=photos,
+        )
+
+    # Stage 1: waiting for intake.
+    new(
+        "infrastructure",
+        "mingliang",
+        "5栋1单元3楼",
+        "楼道灯坏了一个星期,晚上上下楼看不见。",
+        "赵建国",
+        "13800001111",
+        AgeBand.AGE_60_PLUS,
+    )
+    new(
+        "noise",
+        "kuimen",
+        "滨江路88号",
+        "楼下餐馆每天凌晨一点还在营业,噪音很大。",
+        "钱晓燕",
+        "13900002222",
+        AgeBand.UNDER_60,
+    )
+    # Stage 2: accepted, waiting for dispatch.
+    c = new("sanitation", "baidi", "白帝路12号旁", "垃圾桶满了三天没人清理,有异味。", "孙红梅", "13700003333")
+    services.accept(c, by=intake)
+    # Rejected.
+    c = new("other", "yongan", "永安小区", "希望小区门口开一家超市。", "周大勇", "13600004444")
+    services.reject(c, by=intake, reason="不属于街道受理范围,建议向市场监管部门反映。")
+    # Stage 3: dispatched to 物业科 (李大爷's leaking pipe).
+    c = new(
+        "infrastructure",
+        "zhuzhi",
+        "2栋1单元1楼",
+        "厨房水管漏水,地上都是水。",
+        "李德明",
+        "13500005555",
+        AgeBand.AGE_60_PLUS,
+    )
+    services.accept(c, by=intake)
+    services.dispatch(c, by=intake, department=property_dept)
+    # Stage 4: handling, with an appointment tomorrow at 9.
+    c = new(
+        "property",
+        "zhuzhi",
+        "3栋2单元5楼",
+        "卫生间冷水龙头损坏,漏水严重。",
+        "张桂兰",
+        "13400006666",
+        AgeBand.AGE_60_PLUS,
+        photos=[_photo("leak", (70, 110, 160))],
+    )
+    services.accept(c, by=intake)
+    services.dispatch(c, by=intake, department=property_dept)
+    tomorrow_nine = timezone.localtime(now + timedelta(days=1)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    services.start(c, by=handler, appointment_at=tomorrow_nine)
+    # Stage 5: completed with before/after photos, waiting for the rating.
+    c = new(
+        "infrastructure",
+        "mingliang",
+        "7栋3单元2楼",
+        "楼道灯不亮。",
+        "王淑芬",
+        "13300007777",
+        AgeBand.AGE_60_PLUS,
+    )
+    services.accept(c, by=intake)
+    services.dispatch(c, by=intake, department=property_dept)
+    services.start(c, by=handler)
+    services.complete(
+        c,
+        by=handler,
+        explanation="已更换新灯泡,经测试灯光正常。",
+        before=[_photo("before", (40, 40, 40))],
+        after=[_photo("after", (230, 190, 60))],
+    )
+    _space_out(c, now - timedelta(hours=6), 45)
+    # Closed: rated 满意.
+    c = new(
+        "municipal",
+        "binjiang",
+        "滨江路口",
+        "井盖松动,车辆经过响声很大。",
+        "陈志强",
+        "13200008888",
+        AgeBand.UNDER_60,
+    )
+    services.accept(c, by=intake)
+    services.dispatch(c, by=intake, department=property_dept)
+    services.start(c, by=handler)
+    services.complete(
+        c,
+        by=handler,
+        explanation="已重新固定井盖并加装减震垫。",
+        before=[_photo("before", (60, 60, 60))],
+        after=[_photo("after", (60, 140, 90))],
+    )
+    services.rate(c, score=Score.SATISFIED, comment="修得又快又好", phone_last4="8888")
+    _space_out(c, now - timedelta(days=2), 90)
+    return Case.objects.count()
+
+
+@transaction.atomic
+def load_demo() -> tuple[dict[str, User], int]:
+    load_reference_data()
+    users = load_accounts()
+    return users, load_cases(users)

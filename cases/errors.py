@@ -1,0 +1,25 @@
+"""Domain errors. The web and API layers map them to pages and status codes."""
+
+
+class CaseError(Exception):
+    """Base class; `message` is shown to the user as it is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class CaseNotFound(CaseError):
+    """No such case, or one the user may not see (the two look the same on purpose)."""
+
+
+class NotAllowed(CaseError):
+    """The user's role may not make this move on this case."""
+
+
+class InvalidMove(CaseError):
+    """The move is not allowed from the case's current stage."""
+
+
+class Conflict(CaseError):
+    """Someone else changed the case between reading and writing it."""

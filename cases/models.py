@@ -1,0 +1,287 @@
+"""The domain's tables. Stages change only through cases.workflow.transition()."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class State(models.TextChoices):
+    """Where a case is. See ../shared/WORKFLOW.md; the resident sees five stages."""
+
+    SUBMITTED = "submitted", _("诉求提交")
+    ACCEPTED = "accepted", _("工作人员受理")
+    DISPATCHED = "dispatched", _("派单给责任部门")
+    HANDLING = "handling", _("现场办理")
+    COMPLETED = "completed", _("办理完成")
+    CLOSED = "closed", _("已办结")
+    REJECTED = "rejected", _("不予受理")
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("线上自助")
+    HELP_DESK = "help_desk", _("代办岗")
+    PHONE = "phone", _("电话")
+    WALK_IN = "walk_in", _("来访")
+
+
+class AgeBand(models.TextChoices):
+    UNKNOWN = "", _("未填写")
+    UNDER_60 = "under_60", _("60岁以下")
+    AGE_60_PLUS = "60_plus", _("60岁及以上")
+
+
+class Score(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY_SATISFIED = "basically_satisfied", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
+
+
+class Community(models.Model):
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    sort = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["sort", "code"]
+        verbose_name = _("社区")
+        verbose_name_plural = _("社区")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    time_limit_hours = models.PositiveIntegerField(
+        _("办理时限(小时)"), default=72, help_text=_("从提交到办理完成的时限。")
+    )
+    sort = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["sort", "code"]
+        verbose_name = _("诉求类型")
+        verbose_name_plural = _("诉求类型")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("责任部门")
+        verbose_name_plural = _("责任部门")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffProfile(models.Model):
+    """What the platform needs to know about a member of staff beyond Django's User."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("所属部门"),
+        help_text=_("部门办理人员必填:只能看到和办理本部门的诉求。"),
+    )
+
+    class Meta:
+        verbose_name = _("工作人员资料")
+        verbose_name_plural = _("工作人员资料")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class DailyCounter(models.Model):
+    """The last case number issued on a day (Asia/Shanghai); see cases.numbering."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class Case(models.Model):
+    number = models.CharField(_("诉求编号"), max_length=16, unique=True)
+    state = models.CharField(
+        _("状态"), max_length=16, choices=State.choices, default=State.SUBMITTED, db_index=True
+    )
+    # Bumped by every transition: the compare-and-swap that makes concurrent moves safe.
+    version = models.PositiveIntegerField(default=0)
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, default=Channel.ONLINE)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("诉求类型"))
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, verbose_name=_("社区"))
+    address = models.CharField(_("详细地址"), max_length=200)
+    description = models.TextField(_("诉求描述"), max_length=4000)
+    name = models.CharField(_("姓名"), max_length=50)
+    phone = models.CharField(_("联系电话"), max_length=20, db_index=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    age_band = models.CharField(
+        _("年龄段"), max_length=16, choices=AgeBand.choices, default=AgeBand.UNKNOWN, blank=True
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("责任部门"),
+    )
+    appointment_at = models.DateTimeField(_("预约上门时间"), null=True, blank=True)
+    due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("代为提交人"),
+    )
+    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    long = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("诉求")
+        verbose_name_plural = _("诉求")
+        indexes = [
+            models.Index(fields=["state", "submitted_at"]),
+            models.Index(fields=["department", "state"]),
+            models.Index(fields=["category", "submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseEvent(models.Model):
+    """One change to a case: the public progress and the audit trail are both read from these."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("动作"), max_length=16)
+    from_state = models.CharField(max_length=16, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=16, choices=State.choices)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    # The acting person's name as shown at the time, kept even if the account changes later.
+    actor_name = models.CharField(_("责任人"), max_length=100, blank=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    appointment_at = models.DateTimeField(null=True, blank=True)
+    public_note = models.TextField(_("公开说明"), blank=True)
+    private_note = models.TextField(_("内部备注"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Resolution(models.Model):
+    """The resolution report (结果反馈) filed with completion: explanation plus photos."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="resolutions")
+    event = models.OneToOneField(CaseEvent, on_delete=models.PROTECT, related_name="resolution")
+    explanation = models.TextField(_("办理说明"), max_length=4000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("结果反馈")
+        verbose_name_plural = _("结果反馈")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.explanation[:30]}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("现场照片")
+        BEFORE = "before", _("办理前照片")
+        AFTER = "after", _("办理后照片")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    resolution = models.ForeignKey(
+        Resolution, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    file = models.FileField(max_length=200)
+    thumbnail = models.FileField(max_length=200)
+    content_type = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file.name}"
+
+    @property
+    def is_public(self) -> bool:
+        """Resolution photos are public; a resident's own photos may show their home."""
+        return self.kind in {self.Kind.BEFORE, self.Kind.AFTER}
+
+
+class Rating(models.Model):
+    class Via(models.TextChoices):
+        ONLINE = "online", _("线上评价")
+        FOLLOW_UP = "follow_up", _("电话回访")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ratings")
+    # One rating per completion: the unique link to the resolution enforces it in the database.
+    resolution = models.OneToOneField(Resolution, on_delete=models.PROTECT, related_name="rating")
+    score = models.CharField(_("评价"), max_length=24, choices=Score.choices)
+    comment = models.TextField(_("评价意见"), max_length=1000, blank=True)
+    via = models.CharField(max_length=16, choices=Via.choices, default=Via.ONLINE)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("满意度评价")
+        verbose_name_plural = _("满意度评价")
+        constraints = [
+            models.CheckConstraint(condition=Q(score__in=[s.value for s in Score]), name="rating_score_valid")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.score}"

@@ -1,0 +1,147 @@
+"""Photos: accept only what Pillow decodes as JPEG, PNG or WebP; re-encode without metadata.
+
+Re-encoding drops EXIF (GPS position, camera serial) and anything smuggled after the image data;
+files are stored under server-generated names, never the uploader's.
+"""
+
+import io
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+THUMBNAIL_SIZE = (480, 480)
+MAX_EDGE = 2560
+# Markers of markup or script: a file that decodes as an image but carries these is a polyglot.
+_POLYGLOT_MARKERS = (b"<script", b"<html", b"<?php", b"<svg", b"<!doctype", b"<iframe", b"<body")
+
+
+@dataclass
+class ProcessedPhoto:
+    """A validated photo, re-encoded as JPEG, ready to store."""
+
+    original_name: str
+    image: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+
+
+def _read(upload) -> bytes:
+    limit = settings.MINSHENG_MAX_PHOTO_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise ValidationError(_too_big(upload, limit))
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(_too_big(upload, limit))
+    if not data:
+        raise ValidationError(_("照片“%(name)s”是空文件。") % {"name": _name(upload)})
+    return data
+
+
+def _name(upload) -> str:
+    return str(getattr(upload, "name", "") or _("照片"))[:80]
+
+
+def _too_big(upload, limit: int) -> str:
+    return _("照片“%(name)s”超过 %(mb)d MB,请压缩后再上传。") % {
+        "name": _name(upload),
+        "mb": limit // (1024 * 1024),
+    }
+
+
+def process_photo(upload) -> ProcessedPhoto:
+    """Validate one uploaded photo by its content and return it re-encoded, or raise ValidationError."""
+    data = _read(upload)
+    not_image = _("“%(name)s”不是可识别的照片(只接受 JPEG、PNG、WebP 格式)。") % {"name": _name(upload)}
+    lowered = data.lower()
+    if any(marker in lowered for marker in _POLYGLOT_MARKERS):
+        raise ValidationError(not_image)
+    max_pixels = settings.MINSHENG_MAX_PHOTO_PIXELS
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ALLOWED_FORMATS:
+                raise ValidationError(not_image)
+            width, height = probe.size
+            if width * height > max_pixels:
+                raise ValidationError(
+                    _("照片“%(name)s”像素过多(最多 %(mp)d 百万像素)。")
+                    % {"name": _name(upload), "mp": max_pixels // 1_000_000}
+                )
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()  # a truncated file fails here
+            img = ImageOps.exif_transpose(img)
+            if img.mode not in ("RGB", "L"):
+                background = Image.new("RGB", img.size, (255, 255, 255))
+                rgba = img.convert("RGBA")
+                background.paste(rgba, mask=rgba.getchannel("A"))
+                img = background
+            elif img.mode == "L":
+                img = img.convert("RGB")
+            img.thumbnail((MAX_EDGE, MAX_EDGE))
+            full = io.BytesIO()
+            img.save(full, "JPEG", quality=85, optimize=True)
+            thumb_img = img.copy()
+            thumb_img.thumbnail(THUMBNAIL_SIZE)
+            thumb = io.BytesIO()
+            thumb_img.save(thumb, "JPEG", quality=80, optimize=True)
+            final_size = img.size
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise ValidationError(_("照片“%(name)s”像素过多,无法处理。") % {"name": _name(upload)}) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(not_image) from exc
+    return ProcessedPhoto(
+        original_name=_name(upload),
+        image=full.getvalue(),
+        thumbnail=thumb.getvalue(),
+        width=final_size[0],
+        height=final_size[1],
+    )
+
+
+def process_photos(uploads, *, field_label: str = "", max_count: int | None = None) -> list[ProcessedPhoto]:
+    """Validate every upload; raise one ValidationError listing all problems."""
+    uploads = [u for u in uploads if u]
+    max_count = settings.MINSHENG_MAX_PHOTOS if max_count is None else max_count
+    if len(uploads) > max_count:
+        raise ValidationError(_("%(label)s最多上传 %(n)d 张照片。") % {"label": field_label, "n": max_count})
+    errors, processed = [], []
+    for upload in uploads:
+        try:
+            processed.append(process_photo(upload))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    return processed
+
+
+def store_photo(photo: ProcessedPhoto) -> tuple[str, str]:
+    """Save a processed photo and its thumbnail through the storage API; return both names."""
+    now = timezone.now()
+    stem = f"cases/{now:%Y/%m}/{uuid.uuid4().hex}"
+    name = default_storage.save(f"{stem}.jpg", ContentFile(photo.image))
+    thumb = default_storage.save(f"{stem}_t.jpg", ContentFile(photo.thumbnail))
+    return name, thumb
+
+
+def delete_stored(names: list[str]) -> None:
+    """Remove files saved for a submission that did not commit."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            pass

@@ -1,0 +1,138 @@
+"""Reads: the public progress of a case and the staff queues."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from . import roles
+from .access import visible_cases
+from .models import Attachment, Case, CaseEvent, Resolution, State
+from .validation import mask_name
+from .workflow import Action
+
+# The five stages the resident sees, in order, and the internal states that show as each.
+STAGE_KEYS = ["submitted", "accepted", "dispatched", "handling", "completed"]
+STAGE_OF_STATE = {
+    State.SUBMITTED: "submitted",
+    State.ACCEPTED: "accepted",
+    State.REJECTED: "accepted",
+    State.DISPATCHED: "dispatched",
+    State.HANDLING: "handling",
+    State.COMPLETED: "completed",
+    State.CLOSED: "completed",
+}
+# Which events mark the entry into a stage (the latest one wins after a return or a reopen).
+_ENTERS = {
+    Action.SUBMIT: "submitted",
+    Action.ACCEPT: "accepted",
+    Action.REJECT: "accepted",
+    Action.DISPATCH: "dispatched",
+    Action.START: "handling",
+    Action.REOPEN: "handling",
+    Action.COMPLETE: "completed",
+}
+
+
+def stage_labels() -> list[tuple[str, str]]:
+    """Stage keys and labels in the active language."""
+    return [
+        ("submitted", _("诉求提交")),
+        ("accepted", _("工作人员受理")),
+        ("dispatched", _("派单给责任部门")),
+        ("handling", _("现场办理")),
+        ("completed", _("办理完成")),
+    ]
+
+
+@dataclass
+class StageView:
+    key: str
+    label: str
+    reached: bool
+    current: bool
+    at: datetime | None = None
+    actor: str = ""
+    note: str = ""
+
+
+@dataclass
+class Progress:
+    case: Case
+    stage: str
+    stages: list[StageView]
+    events: list[CaseEvent]
+    resolution: Resolution | None
+    before_photos: list[Attachment] = field(default_factory=list)
+    after_photos: list[Attachment] = field(default_factory=list)
+    rejected_reason: str = ""
+    masked_name: str = ""
+
+    @property
+    def can_rate(self) -> bool:
+        return self.case.state == State.COMPLETED
+
+
+def event_actor(event: CaseEvent) -> str:
+    """What the public sees as the person responsible for an event."""
+    if event.action == Action.DISPATCH and event.department_id:
+        return event.department.name
+    return event.actor_name
+
+
+def public_progress(case: Case) -> Progress:
+    """Everything the public progress page and API show; no personal data."""
+    events = list(case.events.select_related("department").order_by("at", "id"))
+    current = STAGE_OF_STATE[State(case.state)]
+    current_index = STAGE_KEYS.index(current)
+    entered: dict[str, CaseEvent] = {}
+    for event in events:
+        key = _ENTERS.get(event.action)
+        if key:
+            entered[key] = event
+    stages = []
+    for index, (key, label) in enumerate(stage_labels()):
+        reached = index <= current_index
+        view = StageView(key=key, label=label, reached=reached, current=index == current_index)
+        event = entered.get(key) if reached else None
+        if event is not None:
+            view.at = event.at
+            view.actor = event_actor(event)
+            if case.state == State.REJECTED and key == "accepted":
+                view.label = _("不予受理")
+                view.note = event.public_note
+        stages.append(view)
+    resolution = None
+    before, after = [], []
+    if case.state in (State.COMPLETED, State.CLOSED):
+        resolution = case.resolutions.order_by("-created_at", "-id").first()
+        if resolution is not None:
+            for photo in resolution.attachments.all():
+                (before if photo.kind == Attachment.Kind.BEFORE else after).append(photo)
+    rejected = entered.get("accepted")
+    return Progress(
+        case=case,
+        stage=current,
+        stages=stages,
+        events=events,
+        resolution=resolution,
+        before_photos=before,
+        after_photos=after,
+        rejected_reason=rejected.public_note if case.state == State.REJECTED and rejected else "",
+        masked_name=mask_name(case.name),
+    )
+
+
+def queue(user) -> QuerySet[Case]:
+    """The cases waiting for this user's next move, oldest first."""
+    qs = visible_cases(user)
+    if roles.has_role(user, roles.INTAKE):
+        states = [State.SUBMITTED, State.ACCEPTED]
+    elif roles.has_role(user, roles.HANDLER):
+        states = [State.DISPATCHED, State.HANDLING]
+    elif roles.has_role(user, roles.SUPERVISOR):
+        states = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING]
+    else:
+        return qs.none()
+    return qs.filter(state__in=states).order_by("submitted_at", "id")

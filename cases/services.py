@@ -1,0 +1,364 @@
+"""Writes: every change to a case goes through one of these functions.
+
+Each validates its input (raising django.core.exceptions.ValidationError with messages for the
+user), then moves the case with workflow.transition(), which writes the event row.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from . import numbering, photos, roles, workflow
+from .errors import Conflict, InvalidMove, NotAllowed
+from .models import (
+    AgeBand,
+    Attachment,
+    Case,
+    CaseEvent,
+    Category,
+    Channel,
+    Community,
+    Department,
+    Rating,
+    Resolution,
+    Score,
+    State,
+)
+from .validation import (
+    MAX_ADDRESS,
+    MAX_COMMENT,
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    MAX_REASON,
+    clean_text,
+    normalize_phone,
+)
+from .workflow import Action
+
+MAX_APPOINTMENT_DAYS = 90
+
+
+def _local(dt: datetime) -> str:
+    return date_format(timezone.localtime(dt), "Y-m-d H:i")
+
+
+def _collect(errors: dict, field: str, fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except ValidationError as exc:
+        errors.setdefault(field, []).extend(exc.messages)
+        return None
+
+
+def _attach(case, kind, processed, *, resolution=None, now) -> list[str]:
+    """Store processed photos and create their rows; return the stored names (for clean-up)."""
+    stored: list[str] = []
+    try:
+        for photo in processed:
+            name, thumb = photos.store_photo(photo)
+            stored += [name, thumb]
+            Attachment.objects.create(
+                case=case,
+                resolution=resolution,
+                kind=kind,
+                file=name,
+                thumbnail=thumb,
+                content_type="image/jpeg",
+                width=photo.width,
+                height=photo.height,
+                size=len(photo.image),
+                created_at=now,
+            )
+    except Exception:
+        photos.delete_stored(stored)
+        raise
+    return stored
+
+
+def submit_case(
+    *,
+    category: Category | None,
+    community: Community | None,
+    address: str,
+    description: str,
+    name: str,
+    phone: str,
+    age_band: str = "",
+    email: str = "",
+    photo_files=(),
+    channel: str = Channel.ONLINE,
+    by=None,
+    lat=None,
+    long=None,
+) -> Case:
+    """Create a case in stage 1 and return it with its new number."""
+    errors: dict[str, list[str]] = {}
+    if category is None or not category.is_active:
+        errors["category"] = [_("请选择诉求类型。")]
+    if community is None or not community.is_active:
+        errors["community"] = [_("请选择所在社区。")]
+    address = _collect(errors, "address", clean_text, address, label=_("详细地址"), max_length=MAX_ADDRESS)
+    description = _collect(
+        errors, "description", clean_text, description, label=_("诉求描述"), max_length=MAX_DESCRIPTION
+    )
+    name = _collect(errors, "name", clean_text, name, label=_("姓名"), max_length=MAX_NAME)
+    phone = _collect(errors, "phone", normalize_phone, phone)
+    if age_band not in AgeBand.values:
+        errors["age_band"] = [_("年龄段选项无效。")]
+    if channel not in Channel.values:
+        errors["channel"] = [_("渠道无效。")]
+    processed = _collect(errors, "photos", photos.process_photos, photo_files, field_label=_("现场照片"))
+    if errors:
+        raise ValidationError(errors)
+
+    as_public = channel == Channel.ONLINE
+    if not as_public and not workflow.may(by, Action.SUBMIT, as_public=False):
+        raise NotAllowed(_("您没有权限代为提交诉求。"))
+    now = timezone.now()
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            case = Case(
+                number=numbering.next_number(now),
+                channel=channel,
+                category=category,
+                community=community,
+                address=address,
+                description=description,
+                name=name,
+                phone=phone,
+                email=email or "",
+                age_band=age_band,
+                submitted_by=None if as_public else by,
+                lat=lat,
+                long=long,
+                submitted_at=now,
+                updated_at=now,
+                due_at=now + timedelta(hours=category.time_limit_hours),
+            )
+            if as_public:
+                note, actor_name = "", ""
+            else:
+                note = _("由工作人员%(name)s代为登记(%(channel)s)") % {
+                    "name": roles.display_name(by),
+                    "channel": Channel(channel).label,
+                }
+                actor_name = roles.display_name(by)
+            workflow.create(case, by=by, actor_name=actor_name, public_note=note, as_public=as_public, at=now)
+            stored = _attach(case, Attachment.Kind.PHOTO, processed, now=now)
+    except Exception:
+        photos.delete_stored(stored)
+        raise
+    return case
+
+
+def accept(case: Case, *, by) -> CaseEvent:
+    return workflow.transition(case, Action.ACCEPT, by=by)
+
+
+def _reason(reason: str) -> str:
+    try:
+        return clean_text(reason, label=_("原因"), max_length=MAX_REASON)
+    except ValidationError as exc:
+        raise ValidationError({"reason": exc.messages}) from exc
+
+
+def reject(case: Case, *, by, reason: str) -> CaseEvent:
+    workflow.check_move(case, Action.REJECT, by=by)
+    reason = _reason(reason)
+    return workflow.transition(case, Action.REJECT, by=by, public_note=reason)
+
+
+def dispatch(case: Case, *, by, department: Department | None) -> CaseEvent:
+    workflow.check_move(case, Action.DISPATCH, by=by)
+    if department is None or not department.is_active:
+        raise ValidationError({"department": [_("请选择责任部门。")]})
+    return workflow.transition(case, Action.DISPATCH, by=by, department=department)
+
+
+def return_case(case: Case, *, by, reason: str) -> CaseEvent:
+    """退单: the department sends the case back to intake."""
+    workflow.check_move(case, Action.RETURN, by=by)
+    reason = _reason(reason)
+    return workflow.transition(case, Action.RETURN, by=by, public_note=reason, department=None)
+
+
+def _appointment(value: datetime | None, *, required: bool) -> datetime | None:
+    if value is None:
+        if required:
+            raise ValidationError({"appointment_at": [_("请填写预约时间。")]})
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    now = timezone.now()
+    if value < now - timedelta(minutes=5):
+        raise ValidationError({"appointment_at": [_("预约时间不能早于现在。")]})
+    if value > now + timedelta(days=MAX_APPOINTMENT_DAYS):
+        raise ValidationError(
+            {"appointment_at": [_("预约时间不能晚于 %(days)d 天后。") % {"days": MAX_APPOINTMENT_DAYS}]}
+        )
+    return value
+
+
+def start(case: Case, *, by, appointment_at: datetime | None = None) -> CaseEvent:
+    workflow.check_move(case, Action.START, by=by)
+    appointment_at = _appointment(appointment_at, required=False)
+    changes = {"appointment_at": appointment_at} if appointment_at else {}
+    note = _("预约上门时间:%(at)s") % {"at": _local(appointment_at)} if appointment_at else ""
+    return workflow.transition(case, Action.START, by=by, public_note=note, **changes)
+
+
+def set_appointment(case: Case, *, by, appointment_at: datetime | None) -> CaseEvent:
+    workflow.check_move(case, Action.APPOINT, by=by)
+    appointment_at = _appointment(appointment_at, required=True)
+    return workflow.transition(
+        case,
+        Action.APPOINT,
+        by=by,
+        public_note=_("预约上门时间:%(at)s") % {"at": _local(appointment_at)},
+        appointment_at=appointment_at,
+    )
+
+
+def complete(case: Case, *, by, explanation: str, before=(), after=()) -> CaseEvent:
+    """File the resolution report and complete the case; refused without explanation and photos."""
+    workflow.check_move(case, Action.COMPLETE, by=by)
+    errors: dict[str, list[str]] = {}
+    explanation = _collect(
+        errors, "explanation", clean_text, explanation, label=_("办理说明"), max_length=MAX_DESCRIPTION
+    )
+    before = [f for f in before if f]
+    after = [f for f in after if f]
+    if not before:
+        errors["before"] = [_("请上传至少一张办理前的照片。")]
+    if not after:
+        errors["after"] = [_("请上传至少一张办理后的照片。")]
+    before_ok = (
+        _collect(errors, "before", photos.process_photos, before, field_label=_("办理前照片"))
+        if before
+        else []
+    )
+    after_ok = (
+        _collect(errors, "after", photos.process_photos, after, field_label=_("办理后照片")) if after else []
+    )
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            event = workflow.transition(case, Action.COMPLETE, by=by, public_note=explanation, at=now)
+            resolution = Resolution.objects.create(
+                case=case, event=event, explanation=explanation, created_at=now
+            )
+            stored += _attach(case, Attachment.Kind.BEFORE, before_ok, resolution=resolution, now=now)
+            stored += _attach(case, Attachment.Kind.AFTER, after_ok, resolution=resolution, now=now)
+    except Exception:
+        photos.delete_stored(stored)
+        raise
+    return event
+
+
+def _rating_tries_key(case: Case) -> str:
+    return f"minsheng:rating-tries:{case.pk}"
+
+
+def check_phone_digits(case: Case, phone_last4: str) -> None:
+    """Prove a resident owns the case; a few wrong guesses per hour, shared by all processes."""
+    key = _rating_tries_key(case)
+    tries = cache.get(key, 0)
+    if tries >= settings.MINSHENG_RATING_MAX_TRIES:
+        raise NotAllowed(_("手机号后四位输错次数过多,请一小时后再试,或联系社区代办岗。"))
+    digits = (phone_last4 or "").strip()
+    if not (len(digits) == 4 and digits.isascii() and digits.isdigit()):
+        raise ValidationError({"phone_last4": [_("请填写提交时所留电话号码的后四位数字。")]})
+    if digits != case.phone[-4:]:
+        if not cache.add(key, 1, timeout=3600):
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, timeout=3600)
+        raise ValidationError({"phone_last4": [_("电话号码后四位不正确。")]})
+
+
+def rate(
+    case: Case,
+    *,
+    score: str,
+    comment: str = "",
+    phone_last4: str | None = None,
+    by=None,
+    via: str = Rating.Via.ONLINE,
+) -> Rating:
+    """Record the resident's rating of the latest completion; 不满意 reopens the case (重办)."""
+    action = Action.REOPEN if score == Score.DISSATISFIED else Action.RATE
+    as_public = by is None
+    workflow.check_move(case, action, by=by, as_public=as_public)
+    if score not in Score.values:
+        raise ValidationError({"score": [_("请选择满意、基本满意或不满意。")]})
+    try:
+        comment = clean_text(comment, label=_("评价意见"), max_length=MAX_COMMENT, required=False)
+    except ValidationError as exc:
+        raise ValidationError({"comment": exc.messages}) from exc
+    if as_public:
+        check_phone_digits(case, phone_last4 or "")
+    resolution = case.resolutions.order_by("-created_at", "-id").first()
+    if resolution is None:
+        raise InvalidMove(_("此诉求还没有办理结果,暂不能评价。"))
+    label = Score(score).label
+    if action == Action.REOPEN:
+        note = _("居民评价:%(score)s,重新办理") % {"score": label}
+    else:
+        note = _("居民评价:%(score)s") % {"score": label}
+    if via == Rating.Via.FOLLOW_UP:
+        note += _("(电话回访)")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            workflow.transition(
+                case,
+                action,
+                by=by,
+                as_public=as_public,
+                actor_name=_("居民") if as_public else "",
+                public_note=note,
+                private_note=comment,
+                at=now,
+            )
+            return Rating.objects.create(
+                case=case,
+                resolution=resolution,
+                score=score,
+                comment=comment,
+                via=via,
+                recorded_by=by,
+                at=now,
+            )
+    except IntegrityError as exc:
+        raise InvalidMove(_("本次办理结果已经评价过了。")) from exc
+
+
+def close_unrated(*, now: datetime | None = None) -> int:
+    """Close completed cases whose rating window has passed; return how many were closed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.MINSHENG_RATING_WINDOW_DAYS)
+    closed = 0
+    due = Case.objects.filter(state=State.COMPLETED, resolutions__created_at__lt=cutoff).distinct()
+    for case in due.iterator():
+        latest = case.resolutions.order_by("-created_at").first()
+        if latest is None or latest.created_at >= cutoff:
+            continue
+        try:
+            workflow.transition(
+                case, Action.AUTO_CLOSE, by=None, actor_name=_("系统"), public_note=_("超时未评价,自动办结")
+            )
+            closed += 1
+        except (InvalidMove, Conflict):
+            continue
+    return closed

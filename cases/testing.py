@@ -1,0 +1,74 @@
+"""Factories shared by every app's tests (not used at run time)."""
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from . import services
+from .demo import load_accounts, load_reference_data
+from .models import Case, Category, Community, Department
+
+
+def jpeg(
+    name: str = "photo.jpg", size=(64, 48), colour=(200, 60, 60), exif: bytes | None = None
+) -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    img = Image.new("RGB", size, colour)
+    if exif is not None:
+        img.save(buf, "JPEG", exif=exif)
+    else:
+        img.save(buf, "JPEG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")
+
+
+def png(name: str = "photo.png", size=(64, 48)) -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    Image.new("RGBA", size, (10, 120, 200, 128)).save(buf, "PNG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
+
+
+def setup_reference():
+    """Communities, categories, departments, role groups and the demo accounts (no cases)."""
+    load_reference_data()
+    return load_accounts()
+
+
+def submit(**overrides) -> Case:
+    fields = {
+        "category": Category.objects.get(code="infrastructure"),
+        "community": Community.objects.get(code="zhuzhi"),
+        "address": "3栋2单元5楼",
+        "description": "卫生间冷水龙头损坏,漏水严重。",
+        "name": "张桂兰",
+        "phone": "13800001234",
+    }
+    fields.update(overrides)
+    return services.submit_case(**fields)
+
+
+def case_in(state: str, users: dict, **overrides) -> Case:
+    """A case moved through the real workflow to `state`."""
+    case = submit(**overrides)
+    if state == "submitted":
+        return case
+    if state == "rejected":
+        services.reject(case, by=users["intake"], reason="不属于受理范围")
+        return case
+    services.accept(case, by=users["intake"])
+    if state == "accepted":
+        return case
+    services.dispatch(case, by=users["intake"], department=Department.objects.get(code="property"))
+    if state == "dispatched":
+        return case
+    services.start(case, by=users["handler"])
+    if state == "handling":
+        return case
+    services.complete(
+        case, by=users["handler"], explanation="已修好", before=[jpeg("b.jpg")], after=[jpeg("a.jpg")]
+    )
+    if state == "completed":
+        return case
+    services.rate(case, score="satisfied", phone_last4=case.phone[-4:])
+    assert state == "closed", state
+    return case

@@ -1,0 +1,78 @@
+"""Validation shared by the web forms, the API and the services, so every entry point says the same."""
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+MAX_DESCRIPTION = 4000  # Open311 GeoReport v2's limit for a request's description
+MAX_ADDRESS = 200
+MAX_NAME = 50
+MAX_REASON = 500
+MAX_COMMENT = 1000
+
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_LANDLINE = re.compile(r"0[1-9][0-9]{8,10}")
+_PHONE_NOISE = re.compile(r"[\s\-()()]")
+# A tag opening: "<" followed by a letter, "/", "!" or "?". A lone "<" (温度<0) is fine.
+_TAG = re.compile(r"<\s*[A-Za-z/!?]")
+
+
+def normalize_phone(raw: str) -> str:
+    """Digits only, without a +86/0086 country prefix; raise ValidationError if not a phone number."""
+    value = _PHONE_NOISE.sub("", (raw or "").strip())
+    if value.startswith("+86"):
+        value = value[3:]
+    elif value.startswith("0086"):
+        value = value[4:]
+    if not value:
+        raise ValidationError(_("请填写联系电话。"), code="required")
+    if not (value.isascii() and (_MOBILE.fullmatch(value) or _LANDLINE.fullmatch(value))):
+        raise ValidationError(
+            _("电话号码格式不正确:请填写11位手机号,或带区号的固定电话(如 023-12345678)。"),
+            code="invalid_phone",
+        )
+    return value
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234: enough to recognise one's own number, not enough to call it."""
+    if not phone:
+        return ""
+    if len(phone) <= 7:
+        return "*" * (len(phone) - 2) + phone[-2:]
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_name(name: str) -> str:
+    """张** — the family name only."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(len(name) - 1, 1)
+
+
+def clean_text(value: str, *, label: str, max_length: int, required: bool = True) -> str:
+    """Strip, normalise and check a free-text field; raise ValidationError with a plain message."""
+    value = unicodedata.normalize("NFC", (value or "")).strip()
+    if not value:
+        if required:
+            raise ValidationError(_("请填写%(label)s。") % {"label": label}, code="required")
+        return ""
+    if "\x00" in value or any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+        raise ValidationError(
+            _("%(label)s包含无法识别的控制字符,请删除后重试。") % {"label": label}, code="control"
+        )
+    if len(value) > max_length:
+        raise ValidationError(
+            _("%(label)s不能超过 %(max)d 个字(现在 %(n)d 个)。")
+            % {"label": label, "max": max_length, "n": len(value)},
+            code="max_length",
+        )
+    if _TAG.search(value):
+        raise ValidationError(
+            _("%(label)s中不能包含网页代码(如 <b>、<script>),请只写文字。") % {"label": label},
+            code="markup",
+        )
+    return value

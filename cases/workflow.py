@@ -1,0 +1,176 @@
+"""The case state machine: the table of allowed moves and the only function that changes a stage.
+
+The table reads like ../shared/WORKFLOW.md; when the two disagree, fix one of them.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import roles
+from .errors import Conflict, InvalidMove, NotAllowed
+from .models import Case, CaseEvent, State
+
+# Who may make a move. Besides the role names: PUBLIC is a resident proving the case is theirs
+# (phone digits, checked by the service before calling transition), SYSTEM a scheduled job.
+PUBLIC = "public"
+SYSTEM = "system"
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", gettext_lazy("提交")
+    ACCEPT = "accept", gettext_lazy("受理")
+    REJECT = "reject", gettext_lazy("不予受理")
+    DISPATCH = "dispatch", gettext_lazy("派单")
+    RETURN = "return", gettext_lazy("退单")
+    START = "start", gettext_lazy("开始办理")
+    APPOINT = "appoint", gettext_lazy("预约")
+    COMPLETE = "complete", gettext_lazy("办理完成")
+    RATE = "rate", gettext_lazy("评价")
+    REOPEN = "reopen", gettext_lazy("重办")
+    AUTO_CLOSE = "auto_close", gettext_lazy("自动办结")
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset[str]
+    target: str | None  # None: the case stays where it is
+    who: frozenset[str]
+    # Handlers may only move cases of their own department.
+    own_department: bool = False
+
+
+def _move(sources, target, who, own_department=False) -> Move:
+    return Move(frozenset(sources), target, frozenset(who), own_department)
+
+
+S = State
+TRANSITIONS: dict[str, Move] = {
+    Action.SUBMIT: _move([], S.SUBMITTED, [PUBLIC, roles.VOLUNTEER, roles.INTAKE]),
+    Action.ACCEPT: _move([S.SUBMITTED], S.ACCEPTED, [roles.INTAKE]),
+    Action.REJECT: _move([S.SUBMITTED], S.REJECTED, [roles.INTAKE]),
+    Action.DISPATCH: _move([S.ACCEPTED], S.DISPATCHED, [roles.INTAKE]),
+    Action.RETURN: _move([S.DISPATCHED], S.ACCEPTED, [roles.HANDLER], own_department=True),
+    Action.START: _move([S.DISPATCHED], S.HANDLING, [roles.HANDLER], own_department=True),
+    Action.APPOINT: _move(
+        [S.DISPATCHED, S.HANDLING],
+        None,
+        [roles.HANDLER, roles.VOLUNTEER, roles.INTAKE],
+        own_department=True,
+    ),
+    Action.COMPLETE: _move([S.HANDLING], S.COMPLETED, [roles.HANDLER], own_department=True),
+    Action.RATE: _move([S.COMPLETED], S.CLOSED, [PUBLIC, roles.VOLUNTEER, roles.INTAKE]),
+    Action.REOPEN: _move([S.COMPLETED], S.HANDLING, [PUBLIC, roles.VOLUNTEER, roles.INTAKE]),
+    Action.AUTO_CLOSE: _move([S.COMPLETED], S.CLOSED, [SYSTEM]),
+}
+
+
+def _department_id(user) -> int | None:
+    profile = getattr(user, "staff_profile", None)
+    return profile.department_id if profile else None
+
+
+def may(user, action: str, case: Case | None = None, *, as_public: bool = False) -> bool:
+    """Whether `user` (None for the public or the system) may make `action` on `case`."""
+    move = TRANSITIONS[action]
+    if user is None:
+        return (as_public and PUBLIC in move.who) or (not as_public and SYSTEM in move.who)
+    user_roles = roles.roles_of(user)
+    allowed = user_roles.intersection(move.who)
+    if not allowed:
+        return as_public and PUBLIC in move.who
+    if move.own_department and allowed == {roles.HANDLER} and case is not None:
+        return case.department_id is not None and case.department_id == _department_id(user)
+    return True
+
+
+def check_move(case: Case, action: str, *, by, as_public: bool = False) -> Move:
+    """Raise unless `by` may make `action` on `case` from its current stage."""
+    move = TRANSITIONS[action]
+    if not may(by, action, case, as_public=as_public):
+        raise NotAllowed(_("您没有权限对此诉求执行“%(action)s”。") % {"action": Action(action).label})
+    if case.state not in move.sources:
+        raise InvalidMove(
+            _("此诉求当前处于“%(state)s”,不能执行“%(action)s”。")
+            % {"state": State(case.state).label, "action": Action(action).label}
+        )
+    return move
+
+
+def transition(
+    case: Case,
+    action: str,
+    *,
+    by,
+    actor_name: str = "",
+    public_note: str = "",
+    private_note: str = "",
+    as_public: bool = False,
+    at=None,
+    **changes,
+) -> CaseEvent:
+    """Move `case` by `action`, write its event row, and return the event.
+
+    The update is a compare-and-swap on the case's version: if anyone changed the case since it
+    was read, nothing is written and Conflict is raised.
+    """
+    move = check_move(case, action, by=by, as_public=as_public)
+    target = move.target or case.state
+    now = at or timezone.now()
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, version=case.version, state=case.state).update(
+            state=target, version=F("version") + 1, updated_at=now, **changes
+        )
+        if updated != 1:
+            raise Conflict(_("此诉求刚刚已被其他人更新,请刷新页面查看最新进度后再操作。"))
+        event = CaseEvent.objects.create(
+            case=case,
+            action=action,
+            from_state=case.state,
+            to_state=target,
+            at=now,
+            actor=by,
+            actor_name=actor_name or roles.display_name(by),
+            department=changes.get("department", case.department) if action == Action.DISPATCH else None,
+            appointment_at=changes.get("appointment_at"),
+            public_note=public_note,
+            private_note=private_note,
+        )
+    case.state = target
+    case.version += 1
+    case.updated_at = now
+    for field, value in changes.items():
+        setattr(case, field, value)
+    return event
+
+
+def create(
+    case: Case,
+    *,
+    by,
+    actor_name: str = "",
+    public_note: str = "",
+    as_public: bool = False,
+    at=None,
+) -> CaseEvent:
+    """Save a new case in its first stage and write the submission event. Call inside a transaction."""
+    if not may(by, Action.SUBMIT, as_public=as_public):
+        raise NotAllowed(_("您没有权限代为提交诉求。"))
+    now = at or timezone.now()
+    case.state = State.SUBMITTED
+    case.version = 0
+    case.save(force_insert=True)
+    return CaseEvent.objects.create(
+        case=case,
+        action=Action.SUBMIT,
+        from_state="",
+        to_state=State.SUBMITTED,
+        at=now,
+        actor=by,
+        actor_name=actor_name,
+        public_note=public_note,
+    )

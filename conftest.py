@@ -1,0 +1,31 @@
+"""Test-wide settings: a throwaway media directory and the demo's reference data helpers."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    yield
+    try:
+        cache.clear()
+    except Exception:  # noqa: S110 (no cache table in tests without a database)
+        pass
+
+
+@pytest.fixture
+def users(db):
+    """Reference data and one account per role: intake, handler (物业科), volunteer, supervisor, admin."""
+    from cases.testing import setup_reference
+
+    return setup_reference()
