@@ -5,6 +5,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,

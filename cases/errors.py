@@ -23,3 +23,7 @@ class InvalidMove(CaseError):
 
 class Conflict(CaseError):
     """Someone else changed the case between reading and writing it."""
+
+
+class TooManyAttempts(NotAllowed):
+    """Too many wrong guesses (phone digits, passwords) in a short time: try again later."""

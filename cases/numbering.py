@@ -25,7 +25,8 @@ def next_number(at: datetime | None = None) -> str:
     """Issue the next number for the local day of `at`. Must run inside a transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number() must be called inside transaction.atomic()")
-    day = timezone.localdate(at or timezone.now())
+    # The sub-district's day, whatever time zone a request may have activated.
+    day = timezone.localdate(at or timezone.now(), timezone.get_default_timezone())
     DailyCounter.objects.bulk_create([DailyCounter(day=day, last=0)], ignore_conflicts=True)
     DailyCounter.objects.filter(day=day).update(last=F("last") + 1)
     seq = DailyCounter.objects.values_list("last", flat=True).get(day=day)

@@ -81,6 +81,13 @@ def event_actor(event: CaseEvent) -> str:
     return event.actor_name
 
 
+def _stage_actor(case: Case, event: CaseEvent) -> str:
+    """The person responsible for a stage; after a reopen (重办) that is the department, not the resident."""
+    if event.action == Action.REOPEN and case.department_id:
+        return case.department.name
+    return event_actor(event)
+
+
 def public_progress(case: Case) -> Progress:
     """Everything the public progress page and API show; no personal data."""
     events = list(case.events.select_related("department").order_by("at", "id"))
@@ -98,7 +105,7 @@ def public_progress(case: Case) -> Progress:
         event = entered.get(key) if reached else None
         if event is not None:
             view.at = event.at
-            view.actor = event_actor(event)
+            view.actor = _stage_actor(case, event)
             if case.state == State.REJECTED and key == "accepted":
                 view.label = _("不予受理")
                 view.note = event.public_note
@@ -133,6 +140,9 @@ def queue(user) -> QuerySet[Case]:
         states = [State.DISPATCHED, State.HANDLING]
     elif roles.has_role(user, roles.SUPERVISOR):
         states = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING]
+    elif roles.has_role(user, roles.VOLUNTEER):
+        # A volunteer follows their residents' cases until the rating (回访).
+        states = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING, State.COMPLETED]
     else:
         return qs.none()
     return qs.filter(state__in=states).order_by("submitted_at", "id")

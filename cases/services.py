@@ -4,18 +4,21 @@ Each validates its input (raising django.core.exceptions.ValidationError with me
 user), then moves the case with workflow.transition(), which writes the event row.
 """
 
+import contextlib
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import numbering, photos, roles, workflow
-from .errors import Conflict, InvalidMove, NotAllowed
+from .errors import Conflict, InvalidMove, NotAllowed, TooManyAttempts
 from .models import (
     AgeBand,
     Attachment,
@@ -44,8 +47,68 @@ from .workflow import Action
 MAX_APPOINTMENT_DAYS = 90
 
 
+def stored_language():
+    """Notes written into the timeline are read by residents later: keep them in the platform's
+    language, whatever language the acting person's pages are in."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
+MAX_EMAIL = 254
+
+
 def _local(dt: datetime) -> str:
-    return date_format(timezone.localtime(dt), "Y-m-d H:i")
+    # Notes are stored text read by everyone: always in the sub-district's time, not the writer's.
+    return date_format(timezone.localtime(dt, timezone.get_default_timezone()), "Y-m-d H:i")
+
+
+def _user(by):
+    """None for nobody signed in: web views may pass request.user, an AnonymousUser."""
+    if by is not None and not by.is_authenticated:
+        return None
+    return by
+
+
+@contextlib.contextmanager
+def _unchanged_on_failure(case: Case):
+    """Put the in-memory case back when a write fails after transition() already updated it."""
+    saved = {
+        f: getattr(case, f) for f in ("state", "version", "updated_at", "department_id", "appointment_at")
+    }
+    try:
+        yield
+    except BaseException:
+        for field_name, value in saved.items():
+            setattr(case, field_name, value)  # setting department_id drops a stale cached department
+        raise
+
+
+def _clean_email(value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if len(value) > MAX_EMAIL or not value.isascii():
+        raise ValidationError(_("电子邮箱格式不正确。"))
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError(_("电子邮箱格式不正确。")) from None
+    return value
+
+
+def _clean_position(lat, long) -> tuple[Decimal | None, Decimal | None]:
+    """A WGS84 position rounded to the stored precision, or (None, None); both or neither."""
+    if lat in (None, "") and long in (None, ""):
+        return None, None
+    values = []
+    for raw, limit in ((lat, 90), (long, 180)):
+        try:
+            value = Decimal(str(raw).strip())
+        except (InvalidOperation, ValueError):
+            raise ValidationError(_("经纬度格式不正确。")) from None
+        if not value.is_finite() or abs(value) > limit:
+            raise ValidationError(_("经纬度格式不正确。"))
+        values.append(value.quantize(Decimal("0.000001")))
+    return values[0], values[1]
 
 
 def _collect(errors: dict, field: str, fn, *args, **kwargs):
@@ -109,6 +172,8 @@ def submit_case(
     )
     name = _collect(errors, "name", clean_text, name, label=_("姓名"), max_length=MAX_NAME)
     phone = _collect(errors, "phone", normalize_phone, phone)
+    email = _collect(errors, "email", _clean_email, email)
+    position = _collect(errors, "lat", _clean_position, lat, long)
     if age_band not in AgeBand.values:
         errors["age_band"] = [_("年龄段选项无效。")]
     if channel not in Channel.values:
@@ -116,7 +181,9 @@ def submit_case(
     processed = _collect(errors, "photos", photos.process_photos, photo_files, field_label=_("现场照片"))
     if errors:
         raise ValidationError(errors)
+    lat, long = position
 
+    by = _user(by)
     as_public = channel == Channel.ONLINE
     if not as_public and not workflow.may(by, Action.SUBMIT, as_public=False):
         raise NotAllowed(_("您没有权限代为提交诉求。"))
@@ -145,10 +212,11 @@ def submit_case(
             if as_public:
                 note, actor_name = "", ""
             else:
-                note = _("由工作人员%(name)s代为登记(%(channel)s)") % {
-                    "name": roles.display_name(by),
-                    "channel": Channel(channel).label,
-                }
+                with stored_language():
+                    note = _("由工作人员%(name)s代为登记(%(channel)s)") % {
+                        "name": roles.display_name(by),
+                        "channel": Channel(channel).label,
+                    }
                 actor_name = roles.display_name(by)
             workflow.create(case, by=by, actor_name=actor_name, public_note=note, as_public=as_public, at=now)
             stored = _attach(case, Attachment.Kind.PHOTO, processed, now=now)
@@ -186,7 +254,10 @@ def return_case(case: Case, *, by, reason: str) -> CaseEvent:
     """退单: the department sends the case back to intake."""
     workflow.check_move(case, Action.RETURN, by=by)
     reason = _reason(reason)
-    return workflow.transition(case, Action.RETURN, by=by, public_note=reason, department=None)
+    # The department's appointment goes with it: the next department sets its own.
+    return workflow.transition(
+        case, Action.RETURN, by=by, public_note=reason, department=None, appointment_at=None
+    )
 
 
 def _appointment(value: datetime | None, *, required: bool) -> datetime | None:
@@ -210,18 +281,21 @@ def start(case: Case, *, by, appointment_at: datetime | None = None) -> CaseEven
     workflow.check_move(case, Action.START, by=by)
     appointment_at = _appointment(appointment_at, required=False)
     changes = {"appointment_at": appointment_at} if appointment_at else {}
-    note = _("预约上门时间:%(at)s") % {"at": _local(appointment_at)} if appointment_at else ""
+    with stored_language():
+        note = _("预约上门时间:%(at)s") % {"at": _local(appointment_at)} if appointment_at else ""
     return workflow.transition(case, Action.START, by=by, public_note=note, **changes)
 
 
 def set_appointment(case: Case, *, by, appointment_at: datetime | None) -> CaseEvent:
     workflow.check_move(case, Action.APPOINT, by=by)
     appointment_at = _appointment(appointment_at, required=True)
+    with stored_language():
+        note = _("预约上门时间:%(at)s") % {"at": _local(appointment_at)}
     return workflow.transition(
         case,
         Action.APPOINT,
         by=by,
-        public_note=_("预约上门时间:%(at)s") % {"at": _local(appointment_at)},
+        public_note=note,
         appointment_at=appointment_at,
     )
 
@@ -252,7 +326,7 @@ def complete(case: Case, *, by, explanation: str, before=(), after=()) -> CaseEv
     now = timezone.now()
     stored: list[str] = []
     try:
-        with transaction.atomic():
+        with _unchanged_on_failure(case), transaction.atomic():
             event = workflow.transition(case, Action.COMPLETE, by=by, public_note=explanation, at=now)
             resolution = Resolution.objects.create(
                 case=case, event=event, explanation=explanation, created_at=now
@@ -274,7 +348,7 @@ def check_phone_digits(case: Case, phone_last4: str) -> None:
     key = _rating_tries_key(case)
     tries = cache.get(key, 0)
     if tries >= settings.MINSHENG_RATING_MAX_TRIES:
-        raise NotAllowed(_("手机号后四位输错次数过多,请一小时后再试,或联系社区代办岗。"))
+        raise TooManyAttempts(_("手机号后四位输错次数过多,请一小时后再试,或联系社区代办岗。"))
     digits = (phone_last4 or "").strip()
     if not (len(digits) == 4 and digits.isascii() and digits.isdigit()):
         raise ValidationError({"phone_last4": [_("请填写提交时所留电话号码的后四位数字。")]})
@@ -298,7 +372,10 @@ def rate(
 ) -> Rating:
     """Record the resident's rating of the latest completion; 不满意 reopens the case (重办)."""
     action = Action.REOPEN if score == Score.DISSATISFIED else Action.RATE
+    by = _user(by)
     as_public = by is None
+    if case.state == State.CLOSED and Rating.objects.filter(case=case).exists():
+        raise InvalidMove(_("本次办理结果已经评价过了。"))
     workflow.check_move(case, action, by=by, as_public=as_public)
     if score not in Score.values:
         raise ValidationError({"score": [_("请选择满意、基本满意或不满意。")]})
@@ -311,22 +388,24 @@ def rate(
     resolution = case.resolutions.order_by("-created_at", "-id").first()
     if resolution is None:
         raise InvalidMove(_("此诉求还没有办理结果,暂不能评价。"))
-    label = Score(score).label
-    if action == Action.REOPEN:
-        note = _("居民评价:%(score)s,重新办理") % {"score": label}
-    else:
-        note = _("居民评价:%(score)s") % {"score": label}
-    if via == Rating.Via.FOLLOW_UP:
-        note += _("(电话回访)")
+    with stored_language():
+        label = str(Score(score).label)
+        if action == Action.REOPEN:
+            note = _("居民评价:%(score)s,重新办理") % {"score": label}
+        else:
+            note = _("居民评价:%(score)s") % {"score": label}
+        if via == Rating.Via.FOLLOW_UP:
+            note += _("(电话回访)")
+        resident = _("居民")
     now = timezone.now()
     try:
-        with transaction.atomic():
+        with _unchanged_on_failure(case), transaction.atomic():
             workflow.transition(
                 case,
                 action,
                 by=by,
                 as_public=as_public,
-                actor_name=_("居民") if as_public else "",
+                actor_name=resident if as_public else "",
                 public_note=note,
                 private_note=comment,
                 at=now,
@@ -349,6 +428,8 @@ def close_unrated(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.MINSHENG_RATING_WINDOW_DAYS)
     closed = 0
+    with stored_language():
+        system, closed_note = _("系统"), _("超时未评价,自动办结")
     due = Case.objects.filter(state=State.COMPLETED, resolutions__created_at__lt=cutoff).distinct()
     for case in due.iterator():
         latest = case.resolutions.order_by("-created_at").first()
@@ -356,7 +437,7 @@ def close_unrated(*, now: datetime | None = None) -> int:
             continue
         try:
             workflow.transition(
-                case, Action.AUTO_CLOSE, by=None, actor_name=_("系统"), public_note=_("超时未评价,自动办结")
+                case, Action.AUTO_CLOSE, by=None, actor_name=system, public_note=closed_note, at=now
             )
             closed += 1
         except (InvalidMove, Conflict):

@@ -22,7 +22,7 @@ SYSTEM = "system"
 
 
 class Action(models.TextChoices):
-    SUBMIT = "submit", gettext_lazy("提交")
+    SUBMIT = "submit", gettext_lazy("诉求提交")
     ACCEPT = "accept", gettext_lazy("受理")
     REJECT = "reject", gettext_lazy("不予受理")
     DISPATCH = "dispatch", gettext_lazy("派单")
@@ -67,6 +67,13 @@ TRANSITIONS: dict[str, Move] = {
     Action.REOPEN: _move([S.COMPLETED], S.HANDLING, [PUBLIC, roles.VOLUNTEER, roles.INTAKE]),
     Action.AUTO_CLOSE: _move([S.COMPLETED], S.CLOSED, [SYSTEM]),
 }
+
+
+def _actor(user):
+    """The account to record: nobody for the public or the system (an AnonymousUser is nobody)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return user
 
 
 def _department_id(user) -> int | None:
@@ -133,8 +140,8 @@ def transition(
             from_state=case.state,
             to_state=target,
             at=now,
-            actor=by,
-            actor_name=actor_name or roles.display_name(by),
+            actor=_actor(by),
+            actor_name=actor_name or roles.display_name(_actor(by)),
             department=changes.get("department", case.department) if action == Action.DISPATCH else None,
             appointment_at=changes.get("appointment_at"),
             public_note=public_note,
@@ -170,7 +177,7 @@ def create(
         from_state="",
         to_state=State.SUBMITTED,
         at=now,
-        actor=by,
+        actor=_actor(by),
         actor_name=actor_name,
         public_note=public_note,
     )

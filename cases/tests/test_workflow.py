@@ -1,0 +1,217 @@
+"""The TRANSITIONS table walked whole: every action from every state, by every role.
+
+The expectations are written out from ../shared/WORKFLOW.md, not read from the table, so a change
+to the table that WORKFLOW.md does not describe fails here.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.contrib.auth.models import AnonymousUser
+
+from cases import workflow
+from cases.errors import Conflict, InvalidMove, NotAllowed
+from cases.models import Case, CaseEvent, Department, State
+from cases.workflow import Action
+
+ALL_STATES = [s.value for s in State]
+
+# action: (states it may start from, the state it leads to; None = stays where it is)
+EXPECTED_MOVES = {
+    "accept": ({"submitted"}, "accepted"),
+    "reject": ({"submitted"}, "rejected"),
+    "dispatch": ({"accepted"}, "dispatched"),
+    "return": ({"dispatched"}, "accepted"),
+    "start": ({"dispatched"}, "handling"),
+    "appoint": ({"dispatched", "handling"}, None),
+    "complete": ({"handling"}, "completed"),
+    "rate": ({"completed"}, "closed"),
+    "reopen": ({"completed"}, "handling"),
+    "auto_close": ({"completed"}, "closed"),
+}
+# action: who may make it (WORKFLOW.md "who" column). "handler" is the case's own department.
+EXPECTED_WHO = {
+    "accept": {"intake"},
+    "reject": {"intake"},
+    "dispatch": {"intake"},
+    "return": {"handler"},
+    "start": {"handler"},
+    "appoint": {"handler", "volunteer", "intake"},
+    "complete": {"handler"},
+    "rate": {"public", "anonymous_public", "volunteer", "intake"},
+    "reopen": {"public", "anonymous_public", "volunteer", "intake"},
+    "auto_close": {"system"},
+}
+ACTORS = [
+    "intake",
+    "handler",
+    "other_handler",
+    "volunteer",
+    "supervisor",
+    "admin",
+    "public",
+    "anonymous_public",
+    "anonymous",
+    "system",
+]
+NOW = datetime(2024, 5, 10, 2, 30, tzinfo=UTC)
+
+
+def _who(name: str, staff) -> tuple[object, bool]:
+    """(the `by` argument, as_public) for an actor name."""
+    return {
+        "public": (None, True),
+        "anonymous_public": (AnonymousUser(), True),
+        "anonymous": (AnonymousUser(), False),
+        "system": (None, False),
+    }.get(name, (staff.get(name), False))
+
+
+def _first_allowed(action: str, staff):
+    return _who(sorted(EXPECTED_WHO[action])[0], staff)
+
+
+def _extra(action: str) -> dict:
+    if action == "dispatch":
+        return {"department": Department.objects.get(code="property")}
+    return {}
+
+
+def _snapshot(case: Case) -> tuple:
+    fresh = Case.objects.get(pk=case.pk)
+    return fresh.state, fresh.version, fresh.department_id, fresh.updated_at, fresh.events.count()
+
+
+def test_the_table_has_exactly_the_moves_workflow_md_describes():
+    assert set(workflow.TRANSITIONS) == set(EXPECTED_MOVES) | {"submit"}
+    for action, (sources, target) in EXPECTED_MOVES.items():
+        move = workflow.TRANSITIONS[action]
+        assert set(move.sources) == sources, action
+        assert move.target == target, action
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+@pytest.mark.parametrize("action", sorted(EXPECTED_MOVES))
+def test_every_action_from_every_state(action, state, staff, make_case, property_dept):
+    sources, target = EXPECTED_MOVES[action]
+    case = make_case(state, department=property_dept)
+    by, as_public = _first_allowed(action, staff)
+    before = _snapshot(case)
+
+    if state not in sources:
+        with pytest.raises(InvalidMove):
+            workflow.transition(case, action, by=by, as_public=as_public, **_extra(action))
+        assert _snapshot(case) == before
+        return
+
+    with time_machine.travel(NOW, tick=False):
+        event = workflow.transition(case, action, by=by, as_public=as_public, **_extra(action))
+    expected_state = target or state
+    fresh = Case.objects.get(pk=case.pk)
+    assert fresh.state == expected_state
+    assert fresh.version == before[1] + 1
+    assert case.state == expected_state and case.version == fresh.version
+    assert CaseEvent.objects.filter(case=case).count() == 1
+    stored = CaseEvent.objects.get(case=case)
+    assert stored.pk == event.pk
+    assert (stored.action, stored.from_state, stored.to_state) == (action, state, expected_state)
+    assert stored.at == NOW
+    assert stored.actor == (by if by is not None and by.is_authenticated else None)
+    if by is not None and by.is_authenticated:
+        assert stored.actor_name == (by.get_full_name() or by.username)
+
+
+def test_submit_is_never_a_transition_from_an_existing_stage(staff, make_case):
+    for state in ALL_STATES:
+        case = make_case(state)
+        with pytest.raises(InvalidMove):
+            workflow.transition(case, Action.SUBMIT, by=staff["intake"])
+        assert case.events.count() == 0
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("action", sorted(EXPECTED_MOVES))
+def test_who_may_make_each_move(action, actor, staff, make_case, property_dept):
+    state = sorted(EXPECTED_MOVES[action][0])[0]
+    case = make_case(state, department=property_dept)
+    by, as_public = _who(actor, staff)
+    before = _snapshot(case)
+    if actor in EXPECTED_WHO[action]:
+        workflow.transition(case, action, by=by, as_public=as_public, **_extra(action))
+        assert Case.objects.get(pk=case.pk).version == before[1] + 1
+        assert case.events.count() == 1
+    else:
+        with pytest.raises(NotAllowed):
+            workflow.transition(case, action, by=by, as_public=as_public, **_extra(action))
+        assert _snapshot(case) == before
+
+
+def test_a_handler_without_a_department_may_not_touch_a_dispatched_case(staff, make_case, property_dept):
+    staff["handler"].staff_profile.department = None
+    staff["handler"].staff_profile.save()
+    handler = type(staff["handler"]).objects.get(pk=staff["handler"].pk)
+    case = make_case("dispatched", department=property_dept)
+    with pytest.raises(NotAllowed):
+        workflow.transition(case, Action.START, by=handler)
+    assert Case.objects.get(pk=case.pk).state == "dispatched"
+
+
+def test_an_inactive_intake_officer_may_not_accept(staff, make_case):
+    intake = staff["intake"]
+    intake.is_active = False
+    intake.save()
+    case = make_case("submitted")
+    with pytest.raises(NotAllowed):
+        workflow.transition(case, Action.ACCEPT, by=type(intake).objects.get(pk=intake.pk))
+
+
+def test_dispatch_records_the_department_on_the_case_and_the_event(staff, make_case, property_dept):
+    case = make_case("accepted")
+    event = workflow.transition(case, Action.DISPATCH, by=staff["intake"], department=property_dept)
+    assert Case.objects.get(pk=case.pk).department == property_dept
+    assert event.department == property_dept
+
+
+def test_a_stale_case_object_raises_conflict_and_writes_nothing(staff, make_case):
+    case = make_case("submitted")
+    stale = Case.objects.get(pk=case.pk)
+    workflow.transition(case, Action.ACCEPT, by=staff["intake"])
+    before = _snapshot(case)
+
+    with pytest.raises(Conflict):
+        workflow.transition(stale, Action.REJECT, by=staff["intake"], public_note="重复")
+    assert _snapshot(case) == before
+    assert Case.objects.get(pk=case.pk).state == "accepted"
+    assert not CaseEvent.objects.filter(case=case, action="reject").exists()
+
+
+def test_a_stale_version_alone_is_a_conflict_even_when_the_stage_matches(staff, make_case, property_dept):
+    case = make_case("handling", department=property_dept)
+    stale = Case.objects.get(pk=case.pk)
+    workflow.transition(case, Action.APPOINT, by=staff["handler"], appointment_at=NOW)
+    assert case.state == stale.state == "handling"
+    with pytest.raises(Conflict):
+        workflow.transition(stale, Action.APPOINT, by=staff["intake"], appointment_at=NOW)
+    assert case.events.count() == 1
+
+
+def test_create_writes_the_submission_event(staff, make_case):
+    from cases.testing import submit
+
+    case = submit()
+    events = list(case.events.all())
+    assert [(e.action, e.from_state, e.to_state, e.actor) for e in events] == [
+        ("submit", "", "submitted", None)
+    ]
+    assert case.version == 0 and case.state == "submitted"
+
+
+@pytest.mark.parametrize("actor", ["handler", "supervisor", "system", "anonymous"])
+def test_only_public_volunteer_and_intake_may_create_a_case(actor, staff):
+    from cases.testing import submit
+
+    by, _ = _who(actor, staff)
+    with pytest.raises(NotAllowed):
+        submit(channel="phone", by=by)
+    assert not Case.objects.exists()
