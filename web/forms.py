@@ -1,0 +1,240 @@
+"""Forms for the server-rendered pages.
+
+They check shape only (required, length, choice); the services in cases/ have the last word on
+content and their ValidationError messages are added to these forms with add_service_errors().
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import AgeBand, Category, Community, Department, Score
+from cases.validation import MAX_ADDRESS, MAX_COMMENT, MAX_DESCRIPTION, MAX_NAME, MAX_REASON
+
+PHOTO_TYPES = "image/jpeg,image/png,image/webp"
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one <input type=file multiple>; their content is checked by cases.photos."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": PHOTO_TYPES}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if self.required and not files:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return files
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    """Radio buttons that show each category's description under its name."""
+
+    def label_from_instance(self, obj):
+        if obj.description:
+            return f"{obj.name}({obj.description})"
+        return obj.name
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_LOCAL)
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form: dict keys become field errors where possible."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, ValidationError(errors))
+    else:
+        form.add_error(None, exc)
+
+
+class SubmitCaseForm(forms.Form):
+    category = CategoryChoiceField(
+        label=_("诉求类型"),
+        queryset=Category.objects.filter(is_active=True),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": _("请选择诉求类型。"), "invalid_choice": _("请选择诉求类型。")},
+    )
+    community = forms.ModelChoiceField(
+        label=_("社区"),
+        queryset=Community.objects.filter(is_active=True),
+        empty_label=_("请选择社区"),
+        error_messages={"required": _("请选择所在社区。"), "invalid_choice": _("请选择所在社区。")},
+    )
+    address = forms.CharField(
+        label=_("详细地址"),
+        max_length=MAX_ADDRESS,
+        help_text=_("例如:3栋2单元5楼"),
+        error_messages={
+            "required": _("请填写详细地址。"),
+            "max_length": _("详细地址不能超过 %(limit_value)d 个字(现在 %(show_value)d 个)。"),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    description = forms.CharField(
+        label=_("诉求描述"),
+        max_length=MAX_DESCRIPTION,
+        help_text=_("请写清楚遇到了什么问题、从什么时候开始。最多 4000 字。"),
+        error_messages={
+            "required": _("请填写诉求描述。"),
+            "max_length": _("诉求描述不能超过 %(limit_value)d 个字(现在 %(show_value)d 个)。"),
+        },
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    photos = MultipleFileField(
+        label=_("现场照片(选填)"),
+        help_text=_("最多 6 张,支持 JPEG、PNG、WebP 格式,每张不超过 10 MB。"),
+    )
+    name = forms.CharField(
+        label=_("姓名"),
+        max_length=MAX_NAME,
+        help_text=_("进度页面只显示您的姓氏,如“张**”。"),
+        error_messages={
+            "required": _("请填写姓名。"),
+            "max_length": _("姓名不能超过 %(limit_value)d 个字(现在 %(show_value)d 个)。"),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=32,
+        help_text=_("11位手机号或带区号的固定电话。只有工作人员能看到,评价时需要输入后四位。"),
+        error_messages={"required": _("请填写联系电话。")},
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    age_band = forms.ChoiceField(
+        label=_("年龄段(选填)"),
+        choices=AgeBand.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
+class RatingForm(forms.Form):
+    score = forms.ChoiceField(
+        label=_("您对办理结果是否满意?"),
+        choices=Score.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("请选择满意、基本满意或不满意。"),
+            "invalid_choice": _("请选择满意、基本满意或不满意。"),
+        },
+    )
+    comment = forms.CharField(
+        label=_("评价意见(选填)"),
+        max_length=MAX_COMMENT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    phone_last4 = forms.CharField(
+        label=_("联系电话后四位"),
+        help_text=_("请输入提交诉求时所留电话号码的最后四位数字。"),
+        max_length=4,
+        min_length=4,
+        error_messages={
+            "required": _("请填写提交时所留电话号码的后四位数字。"),
+            "min_length": _("请填写提交时所留电话号码的后四位数字。"),
+            "max_length": _("请填写提交时所留电话号码的后四位数字。"),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]{4}"}),
+    )
+
+
+# Staff actions: one small form per move on the staff case page.
+
+
+class AcceptForm(forms.Form):
+    pass
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("原因"),
+        max_length=MAX_REASON,
+        error_messages={"required": _("请填写原因。")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RejectForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("不予受理的原因"),
+        help_text=_("居民会在进度页面看到这段话。"),
+        max_length=MAX_REASON,
+        error_messages={"required": _("请填写原因。")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReturnForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("退单原因"),
+        help_text=_("居民会在进度页面看到这段话。"),
+        max_length=MAX_REASON,
+        error_messages={"required": _("请填写原因。")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DispatchForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label=_("责任部门"),
+        queryset=Department.objects.filter(is_active=True),
+        empty_label=_("请选择责任部门"),
+        error_messages={"required": _("请选择责任部门。"), "invalid_choice": _("请选择责任部门。")},
+    )
+
+
+class StartForm(forms.Form):
+    appointment_at = forms.DateTimeField(
+        label=_("预约上门时间(选填)"),
+        required=False,
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        widget=DateTimeLocalInput(),
+    )
+
+
+class AppointForm(forms.Form):
+    appointment_at = forms.DateTimeField(
+        label=_("预约上门时间"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        widget=DateTimeLocalInput(),
+        error_messages={
+            "required": _("请填写预约时间。"),
+            "invalid": _("请按“年-月-日 时:分”填写预约时间。"),
+        },
+    )
+
+
+class CompleteForm(forms.Form):
+    explanation = forms.CharField(
+        label=_("办理说明"),
+        help_text=_("居民会在进度页面看到这段话。"),
+        max_length=MAX_DESCRIPTION,
+        error_messages={"required": _("请填写办理说明。")},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    before = MultipleFileField(
+        label=_("办理前照片"),
+        required=True,
+        help_text=_("至少一张。"),
+        error_messages={"required": _("请上传至少一张办理前的照片。")},
+    )
+    after = MultipleFileField(
+        label=_("办理后照片"),
+        required=True,
+        help_text=_("至少一张。"),
+        error_messages={"required": _("请上传至少一张办理后的照片。")},
+    )

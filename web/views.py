@@ -1,0 +1,403 @@
+"""Server-rendered pages. Each view: reach the case through cases.access, validate a form, call one
+service, then render or redirect. Domain errors become pages with the matching status code."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import access, roles, selectors, services, workflow
+from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed
+from cases.models import Attachment, Channel, Rating, State
+from cases.validation import mask_phone
+from cases.workflow import Action
+
+from . import forms
+
+PAGE_SIZE = 50
+# Roles that may use the staff pages at all; what each may do is decided by cases.workflow.
+STAFF_ROLES = (roles.INTAKE, roles.HANDLER, roles.SUPERVISOR, roles.VOLUNTEER)
+OPEN_STATES = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING, State.COMPLETED]
+
+
+def _error_page(request, status: int, message: str, *, title: str = ""):
+    return render(
+        request,
+        "web/error.html",
+        {"title": title or _("出错了"), "message": message, "status": status},
+        status=status,
+    )
+
+
+def _not_found(request, exc: CaseNotFound):
+    return _error_page(request, 404, exc.message, title=_("没有找到这个诉求"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Public pages
+
+
+@require_GET
+def home(request):
+    return render(request, "web/home.html", _home_context())
+
+
+def _home_context(*, form=None, lookup_error: str = "", number: str = "", photos_dropped=False) -> dict:
+    return {
+        "form": form or forms.SubmitCaseForm(),
+        "lookup_error": lookup_error,
+        "lookup_number": number,
+        "photos_dropped": photos_dropped,
+    }
+
+
+@require_GET
+def lookup(request):
+    number = (request.GET.get("number") or "").strip()
+    if not number:
+        error = _("请输入诉求编号,例如 20240510-0012。")
+    else:
+        try:
+            case = access.case_for_public(number)
+        except CaseNotFound as exc:
+            error = exc.message
+        else:
+            return redirect("web:progress", number=case.number)
+    return render(request, "web/home.html", _home_context(lookup_error=error, number=number[:32]), status=404)
+
+
+@require_POST
+def submit(request):
+    form = forms.SubmitCaseForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.submit_case(
+                category=data["category"],
+                community=data["community"],
+                address=data["address"],
+                description=data["description"],
+                name=data["name"],
+                phone=data["phone"],
+                age_band=data["age_band"] or "",
+                photo_files=request.FILES.getlist("photos"),
+                channel=Channel.ONLINE,
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            return redirect("web:submitted", number=case.number)
+    context = _home_context(form=form, photos_dropped=bool(request.FILES.getlist("photos")))
+    return render(request, "web/home.html", context, status=400)
+
+
+@require_GET
+def submitted(request, number):
+    try:
+        case = access.case_for_public(number)
+    except CaseNotFound as exc:
+        return _not_found(request, exc)
+    return render(request, "web/submitted.html", {"case": case})
+
+
+def _timeline(events, *, private: bool) -> list[dict]:
+    """Timeline rows for a template; the private note only when `private` (staff pages)."""
+    return [
+        {
+            "at": event.at,
+            "label": Action(event.action).label if event.action in Action.values else event.action,
+            "actor": selectors.event_actor(event),
+            "note": event.public_note,
+            "private_note": event.private_note if private else "",
+        }
+        for event in events
+    ]
+
+
+def _progress_context(case, *, rating_form=None, rating_error: str = "") -> dict:
+    progress = selectors.public_progress(case)
+    latest_rating = (
+        Rating.objects.filter(resolution=progress.resolution).first() if progress.resolution else None
+    )
+    return {
+        "case": case,
+        "progress": progress,
+        "rating_form": rating_form or (forms.RatingForm() if progress.can_rate else None),
+        "rating_error": rating_error,
+        "latest_rating": latest_rating,
+        "show_appointment": bool(case.appointment_at) and case.state in (State.DISPATCHED, State.HANDLING),
+        "timeline": _timeline(progress.events, private=False),
+    }
+
+
+@require_GET
+def progress(request, number):
+    try:
+        case = access.case_for_public(number)
+    except CaseNotFound as exc:
+        return _not_found(request, exc)
+    return render(request, "web/progress.html", _progress_context(case))
+
+
+@require_POST
+def rate(request, number):
+    try:
+        case = access.case_for_public(number)
+    except CaseNotFound as exc:
+        return _not_found(request, exc)
+    form = forms.RatingForm(request.POST)
+    status = 400
+    error = ""
+    if form.is_valid():
+        try:
+            rating = services.rate(
+                case,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+                phone_last4=form.cleaned_data["phone_last4"],
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        except NotAllowed as exc:
+            status, error = 429, exc.message
+        except (InvalidMove, Conflict) as exc:
+            status, error = 409, exc.message
+        else:
+            messages.success(request, _("感谢您的评价:%(score)s。") % {"score": rating.get_score_display()})
+            if case.state == State.HANDLING:
+                messages.info(request, _("我们会重新办理您的诉求,请留意办理进度。"))
+            return redirect("web:progress", number=case.number)
+    case.refresh_from_db()
+    context = _progress_context(case, rating_form=form if case.state == State.COMPLETED else None)
+    context["rating_error"] = error
+    return render(request, "web/progress.html", context, status=status)
+
+
+@require_GET
+def attachment(request, pk, variant):
+    """A case photo. Resolution photos are public; a resident's own photos only for staff who may
+    open the case (they may show the inside of a home). Anything else looks like it does not exist."""
+    if variant not in ("full", "thumb"):
+        raise Http404
+    photo = get_object_or_404(Attachment.objects.select_related("case"), pk=pk)
+    if not photo.is_public and not access.can_see_personal_data(request.user, photo.case):
+        raise Http404
+    name = photo.file.name if variant == "full" else photo.thumbnail.name
+    try:
+        handle = default_storage.open(name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    suffix = "" if variant == "full" else "-thumb"
+    response = FileResponse(
+        handle,
+        content_type="image/jpeg",
+        as_attachment=False,
+        filename=f"{photo.case.number}-{photo.pk}{suffix}.jpg",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=3600" if photo.is_public else "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff pages
+
+
+class StaffLoginView(auth_views.LoginView):
+    template_name = "web/staff/login.html"
+    redirect_authenticated_user = True
+
+
+def staff_required(view):
+    """Signed in (else the login page) and holding a staff role (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not roles.has_role(request.user, *STAFF_ROLES):
+            return _error_page(
+                request,
+                403,
+                _("您的账号没有工作人员权限。如需开通,请联系街道管理员。"),
+                title=_("没有权限"),
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+@require_GET
+def staff_home(request):
+    user = request.user
+    if roles.has_role(user, roles.INTAKE, roles.HANDLER, roles.SUPERVISOR):
+        cases = selectors.queue(user)
+    else:
+        # Volunteers follow the cases they submitted for residents.
+        cases = access.visible_cases(user).filter(state__in=OPEN_STATES).order_by("submitted_at", "id")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/staff/queue.html",
+        {"page": page, "now": timezone.now(), "role_names": _role_names(user)},
+    )
+
+
+def _role_names(user) -> list[str]:
+    labels = {
+        roles.INTAKE: _("受理员"),
+        roles.HANDLER: _("部门办理人员"),
+        roles.SUPERVISOR: _("督办领导"),
+        roles.VOLUNTEER: _("志愿者"),
+    }
+    return [label for role, label in labels.items() if roles.has_role(user, role)]
+
+
+# URL slug → workflow action, the form that carries its input, and how to call its service.
+STAFF_ACTIONS = {
+    "accept": (
+        Action.ACCEPT,
+        forms.AcceptForm,
+        lambda case, user, data, files: services.accept(case, by=user),
+    ),
+    "reject": (
+        Action.REJECT,
+        forms.RejectForm,
+        lambda case, user, data, files: services.reject(case, by=user, reason=data["reason"]),
+    ),
+    "dispatch": (
+        Action.DISPATCH,
+        forms.DispatchForm,
+        lambda case, user, data, files: services.dispatch(case, by=user, department=data["department"]),
+    ),
+    "return": (
+        Action.RETURN,
+        forms.ReturnForm,
+        lambda case, user, data, files: services.return_case(case, by=user, reason=data["reason"]),
+    ),
+    "start": (
+        Action.START,
+        forms.StartForm,
+        lambda case, user, data, files: services.start(case, by=user, appointment_at=data["appointment_at"]),
+    ),
+    "appointment": (
+        Action.APPOINT,
+        forms.AppointForm,
+        lambda case, user, data, files: services.set_appointment(
+            case, by=user, appointment_at=data["appointment_at"]
+        ),
+    ),
+    "complete": (
+        Action.COMPLETE,
+        forms.CompleteForm,
+        lambda case, user, data, files: services.complete(
+            case,
+            by=user,
+            explanation=data["explanation"],
+            before=files.getlist("before"),
+            after=files.getlist("after"),
+        ),
+    ),
+}
+DONE_MESSAGES = {
+    "accept": gettext_lazy("已受理。"),
+    "reject": gettext_lazy("已不予受理,居民可在进度页面看到原因。"),
+    "dispatch": gettext_lazy("已派单。"),
+    "return": gettext_lazy("已退回受理员。"),
+    "start": gettext_lazy("已开始办理。"),
+    "appointment": gettext_lazy("预约时间已更新。"),
+    "complete": gettext_lazy("已办结,等待居民评价。"),
+}
+
+
+def _available_actions(user, case) -> list[str]:
+    """The moves this user may make on this case now, in workflow order."""
+    return [
+        slug
+        for slug, (action, _form, _call) in STAFF_ACTIONS.items()
+        if case.state in workflow.TRANSITIONS[action].sources and workflow.may(user, action, case)
+    ]
+
+
+def _staff_case_context(request, case, *, bound: dict | None = None, problem: str = "") -> dict:
+    available = _available_actions(request.user, case)
+    action_forms = {}
+    for slug in available:
+        form_class = STAFF_ACTIONS[slug][1]
+        action_forms[slug] = (bound or {}).get(slug) or form_class(prefix=slug)
+    progress = selectors.public_progress(case)
+    return {
+        "case": case,
+        "progress": progress,
+        "timeline": _timeline(progress.events, private=True),
+        "open_states": OPEN_STATES,
+        "photos": case.attachments.filter(kind=Attachment.Kind.PHOTO),
+        "resolutions": case.resolutions.prefetch_related("attachments"),
+        "ratings": case.ratings.all(),
+        "action_forms": action_forms,
+        "problem": problem,
+        "now": timezone.now(),
+        "masked_phone": mask_phone(case.phone),
+    }
+
+
+@staff_required
+@require_GET
+def staff_case(request, number):
+    try:
+        case = access.case_for_staff(request.user, number)
+    except CaseNotFound as exc:
+        return _not_found(request, exc)
+    return render(request, "web/staff/case.html", _staff_case_context(request, case))
+
+
+@staff_required
+@require_POST
+def staff_action(request, number, action):
+    if action not in STAFF_ACTIONS:
+        raise Http404
+    try:
+        case = access.case_for_staff(request.user, number)
+    except CaseNotFound as exc:
+        return _not_found(request, exc)
+    _action, form_class, call = STAFF_ACTIONS[action]
+    form = form_class(request.POST, request.FILES, prefix=action)
+    problem, status = "", 400
+    if form.is_valid():
+        try:
+            call(case, request.user, form.cleaned_data, _PrefixedFiles(request.FILES, action))
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        except NotAllowed as exc:
+            return _error_page(request, 403, exc.message, title=_("没有权限"))
+        except (InvalidMove, Conflict) as exc:
+            problem, status = _("此诉求刚刚已被其他人更新,下面是最新进度。") + " " + exc.message, 409
+            case = access.case_for_staff(request.user, number)
+        else:
+            messages.success(request, DONE_MESSAGES[action])
+            return redirect(reverse("web:staff_case", args=[case.number]))
+    context = _staff_case_context(
+        request, case, bound={action: form} if status == 400 else None, problem=problem
+    )
+    return render(request, "web/staff/case.html", context, status=status)
+
+
+class _PrefixedFiles:
+    """request.FILES as the service sees it: the form's prefixed names without the prefix."""
+
+    def __init__(self, files, prefix):
+        self.files, self.prefix = files, prefix
+
+    def getlist(self, name):
+        return self.files.getlist(f"{self.prefix}-{name}")
