@@ -1,0 +1,450 @@
+"""Open311 GeoReport v2 under /open311/v2/, in XML (the spec's required format) and JSON.
+
+Spec: http://wiki.open311.org/GeoReport_v2 and http://wiki.open311.org/Service_Discovery.
+The format is the resource's suffix (.xml or .json); any other suffix is a 404.
+
+Choices this implementation makes, as the spec allows:
+- One jurisdiction: jurisdiction_id is accepted and ignored.
+- No API key: POST requests is open like the public submission form; an api_key argument is
+  accepted and ignored (discovery's key_service says so).
+- Every case needs a community: service definitions carry a required singlevaluelist attribute
+  "community" (attribute[community]=<code>); an optional "age_band" attribute is accepted too.
+- Names are Chinese order: the case's name is last_name + first_name.
+- media_url is not fetched (closed networks, and fetching arbitrary URLs is a server-side request
+  forgery risk); photos are submitted through the JSON API or the web form.
+- Published requests carry no personal data: address is the community's name only (the detailed
+  address is personal), description is left empty (residents often write addresses and names into
+  it), lat/long only when given. media_url is the first public "after" photo of a completed case.
+"""
+
+import xml.etree.ElementTree as ET
+from datetime import datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import OuterRef, Subquery
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from cases import numbering
+from cases import services as case_services
+from cases.models import AgeBand, Attachment, Case, CaseEvent, Category, Community, State
+
+from .presenters import absolute
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# Sortable; bump it when the shape of services or service definitions changes.
+CHANGESET = "2026-11-27 00:00"
+CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
+DEFAULT_SPAN = timedelta(days=90)
+MAX_REQUESTS = 1000
+OPEN_STATES = {State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING}
+CLOSED_STATES = {State.COMPLETED, State.CLOSED, State.REJECTED}
+# The XML element of each item in a list, by the list's element (the JSON is the spec's Spark mapping).
+_ITEM_TAG = {
+    "services": "service",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "service_requests": "request",
+    "errors": "error",
+}
+# Our field names in the spec's words, for error descriptions.
+_OPEN311_FIELD = {
+    "category": "service_code",
+    "community": "attribute[community]",
+    "age_band": "attribute[age_band]",
+    "address": "address_string",
+    "name": "last_name/first_name",
+}
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, *descriptions: str):
+        super().__init__(*descriptions)
+        self.status = status
+        self.descriptions = descriptions
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+
+
+def _element(tag: str, value) -> ET.Element:
+    element = ET.Element(tag)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            element.append(_element(key, item))
+    elif isinstance(value, list):
+        for item in value:
+            element.append(_element(_ITEM_TAG[tag], item))
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)
+    return element
+
+
+def render(fmt: str, root: str, data, status: int = 200) -> HttpResponse:
+    if fmt == "json":
+        return JsonResponse(
+            data,
+            safe=False,
+            status=status,
+            content_type=CONTENT_TYPES["json"],
+            json_dumps_params={"ensure_ascii": False},
+        )
+    body = ET.tostring(_element(root, data), encoding="unicode")
+    return HttpResponse(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + body, status=status, content_type=CONTENT_TYPES["xml"]
+    )
+
+
+def error_response(fmt: str, status: int, *descriptions: str) -> HttpResponse:
+    errors = [{"code": status, "description": description} for description in descriptions]
+    return render(fmt, "errors", errors, status=status)
+
+
+def open311_view(*methods: str):
+    """Check the format suffix and the method; turn Open311Error into the spec's error document."""
+
+    def decorate(view):
+        @csrf_exempt  # no cookies are used: a token-less public submission, like the web form
+        @wraps(view)
+        def wrapper(request, fmt: str, **kwargs):
+            if fmt not in CONTENT_TYPES:
+                # XML is the spec's required format, so it is the one to explain the problem in.
+                return error_response(
+                    "xml", 404, _("不支持的格式“%(fmt)s”:请使用 .xml 或 .json。") % {"fmt": fmt[:10]}
+                )
+            if request.method not in methods:
+                response = error_response(
+                    fmt, 405, _("不支持 %(method)s 方法。") % {"method": request.method[:10]}
+                )
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                return view(request, fmt, **kwargs)
+            except Open311Error as exc:
+                return error_response(fmt, exc.status, *exc.descriptions)
+
+        return wrapper
+
+    return decorate
+
+
+def _w3c(dt) -> str | None:
+    return timezone.localtime(dt).isoformat(timespec="seconds") if dt is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Discovery and services
+
+
+@open311_view("GET")
+def discovery(request, fmt: str):
+    return render(
+        fmt,
+        "discovery",
+        {
+            "changeset": CHANGESET,
+            "contact": _("%(site)s,民生诉求平台。") % {"site": absolute("/")},
+            "key_service": _("提交诉求不需要 API 密钥(api_key 参数会被忽略)。"),
+            "endpoints": [
+                {
+                    "specification": SPECIFICATION,
+                    "url": absolute("/open311/v2"),
+                    "changeset": CHANGESET,
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+    )
+
+
+def _keywords(category: Category) -> str:
+    text = category.description
+    for separator in ("、", ",", ",", ";", ";"):
+        text = text.replace(separator, "\n")
+    return ", ".join([category.name] + [word.strip() for word in text.split("\n") if word.strip()])
+
+
+@open311_view("GET")
+def services_list(request, fmt: str):
+    data = [
+        {
+            "service_code": category.code,
+            "service_name": category.name,
+            "description": category.description,
+            "metadata": True,
+            "type": "realtime",
+            "keywords": _keywords(category),
+            "group": _("民生诉求"),
+        }
+        for category in Category.objects.filter(is_active=True)
+    ]
+    return render(fmt, "services", data)
+
+
+@open311_view("GET")
+def service_definition(request, fmt: str, service_code: str):
+    category = Category.objects.filter(code=service_code, is_active=True).first()
+    if category is None:
+        raise Open311Error(404, _("没有代码为“%(code)s”的服务。") % {"code": service_code[:32]})
+    communities = [
+        {"key": c.code, "name": c.name} for c in Community.objects.filter(is_active=True).only("code", "name")
+    ]
+    data = {
+        "service_code": category.code,
+        "attributes": [
+            {
+                "variable": True,
+                "code": "community",
+                "datatype": "singlevaluelist",
+                "required": True,
+                "datatype_description": None,
+                "order": 1,
+                "description": _("所在社区"),
+                "values": communities,
+            },
+            {
+                "variable": True,
+                "code": "age_band",
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": None,
+                "order": 2,
+                "description": _("年龄段(用于统计 60 岁及以上居民的诉求)"),
+                "values": [
+                    {"key": choice.value, "name": str(choice.label)}
+                    for choice in (AgeBand.UNDER_60, AgeBand.AGE_60_PLUS)
+                ],
+            },
+        ],
+    }
+    return render(fmt, "service_definition", data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests
+
+
+@open311_view("GET", "POST")
+def requests(request, fmt: str):
+    if request.method == "POST":
+        return _create_request(request, fmt)
+    return render(fmt, "service_requests", [_request_data(case) for case in _query(request.GET)])
+
+
+@open311_view("GET")
+def request_detail(request, fmt: str, request_id: str):
+    case = None
+    if numbering.is_well_formed(request_id):
+        case = _published().filter(number=request_id).first()
+    if case is None:
+        raise Open311Error(404, _("没有编号为 %(number)s 的诉求。") % {"number": request_id[:32]})
+    return render(fmt, "service_requests", [_request_data(case)])
+
+
+def _coordinate(raw: str, name: str, limit: int) -> Decimal:
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or abs(value) > limit:
+        raise Open311Error(400, _("%(name)s 不是有效的 WGS84 坐标。") % {"name": name})
+    return value.quantize(Decimal("0.000001"))
+
+
+def _create_request(request, fmt: str) -> HttpResponse:
+    form = request.POST
+
+    def arg(name: str) -> str:
+        return (form.get(name) or "").strip()
+
+    service_code = arg("service_code")
+    if not service_code:
+        raise Open311Error(400, _("缺少 service_code(诉求类型代码)。"))
+    category = Category.objects.filter(code=service_code, is_active=True).first()
+    if category is None:
+        raise Open311Error(404, _("没有代码为“%(code)s”的服务。") % {"code": service_code[:32]})
+
+    problems = []
+    community_code = arg("attribute[community]")
+    community = None
+    if community_code:
+        community = Community.objects.filter(code=community_code, is_active=True).first()
+    if not community_code:
+        problems.append(_("缺少必填属性 attribute[community](所在社区代码,见服务定义)。"))
+    elif community is None:
+        problems.append(_("attribute[community] 的取值“%(code)s”无效。") % {"code": community_code[:32]})
+    lat = long = None
+    if arg("lat") or arg("long"):
+        if not (arg("lat") and arg("long")):
+            problems.append(_("lat 和 long 必须同时提供。"))
+        else:
+            lat = _coordinate(arg("lat"), "lat", 90)
+            long = _coordinate(arg("long"), "long", 180)
+    address = arg("address_string")
+    if not address and lat is not None:
+        address = _("坐标 %(lat)s, %(long)s") % {"lat": lat, "long": long}
+    if not address and not problems:
+        problems.append(_("请提供 address_string,或 lat 和 long。"))
+    email = arg("email")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(_("email 格式不正确。"))
+    if problems:
+        raise Open311Error(400, *problems)
+
+    try:
+        case = case_services.submit_case(
+            category=category,
+            community=community,
+            address=address,
+            description=form.get("description") or "",
+            name=arg("last_name") + arg("first_name"),
+            phone=arg("phone"),
+            age_band=arg("attribute[age_band]"),
+            email=email,
+            lat=lat,
+            long=long,
+        )
+    except ValidationError as exc:
+        raise Open311Error(
+            400,
+            *(
+                f"{_OPEN311_FIELD.get(field, field)}: {message}"
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            ),
+        ) from exc
+    notice = _(
+        "已收到您的诉求,编号 %(number)s。请凭编号在 %(url)s 查询办理进度;办理时限 %(hours)d 小时。"
+    ) % {"number": case.number, "url": absolute(f"/cases/{case.number}"), "hours": category.time_limit_hours}
+    data = [{"service_request_id": case.number, "service_notice": notice, "account_id": None}]
+    return render(fmt, "service_requests", data)
+
+
+def _published():
+    latest_note = (
+        CaseEvent.objects.filter(case=OuterRef("pk"))
+        .exclude(public_note="")
+        .order_by("-at", "-id")
+        .values("public_note")[:1]
+    )
+    after_photo = (
+        Attachment.objects.filter(case=OuterRef("pk"), kind=Attachment.Kind.AFTER)
+        .order_by("-resolution_id", "id")
+        .values("id")[:1]
+    )
+    return Case.objects.select_related("category", "community", "department").annotate(
+        open311_note=Subquery(latest_note), open311_photo=Subquery(after_photo)
+    )
+
+
+def _when(raw: str, name: str, *, end: bool = False) -> datetime:
+    value = parse_datetime(raw)
+    if value is None:
+        day = parse_date(raw)
+        if day is not None:
+            value = datetime.combine(day, time.max if end else time.min)
+    if value is None:
+        raise Open311Error(
+            400, _("%(name)s 必须是 W3C 日期时间格式,例如 2010-01-01T00:00:00Z。") % {"name": name}
+        )
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def _split(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _positive_int(raw: str, name: str, default: int) -> int:
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise Open311Error(400, _("%(name)s 必须是正整数。") % {"name": name})
+    return int(raw)
+
+
+def _query(params) -> list[Case]:
+    def arg(name: str) -> str:
+        return (params.get(name) or "").strip()
+
+    qs = _published()
+    ids = _split(arg("service_request_id"))
+    if ids:
+        # The spec: service_request_id overrides all other arguments.
+        return list(qs.filter(number__in=ids[:MAX_REQUESTS]).order_by("-submitted_at", "-id"))
+
+    codes = _split(arg("service_code"))
+    if codes:
+        qs = qs.filter(category__code__in=codes)
+    statuses = _split(arg("status"))
+    if statuses:
+        unknown = [s for s in statuses if s not in ("open", "closed")]
+        if unknown:
+            raise Open311Error(400, _("status 只能是 open 或 closed。"))
+        states = set()
+        if "open" in statuses:
+            states |= OPEN_STATES
+        if "closed" in statuses:
+            states |= CLOSED_STATES
+        qs = qs.filter(state__in=states)
+
+    start = _when(arg("start_date"), "start_date") if arg("start_date") else None
+    end = _when(arg("end_date"), "end_date", end=True) if arg("end_date") else None
+    if start is None and end is None:
+        end = timezone.now()
+    if start is None:
+        start = end - DEFAULT_SPAN
+    if end is None:
+        end = start + DEFAULT_SPAN
+    if end < start:
+        raise Open311Error(400, _("end_date 不能早于 start_date。"))
+    if end - start > DEFAULT_SPAN:
+        raise Open311Error(400, _("start_date 与 end_date 之间不能超过 90 天。"))
+    qs = qs.filter(submitted_at__gte=start, submitted_at__lte=end)
+
+    page_size = min(_positive_int(arg("page_size"), "page_size", MAX_REQUESTS), MAX_REQUESTS)
+    page = _positive_int(arg("page"), "page", 1)
+    offset = (page - 1) * page_size
+    return list(qs.order_by("-submitted_at", "-id")[offset : offset + page_size])
+
+
+def _request_data(case: Case) -> dict:
+    is_open = case.state in OPEN_STATES
+    photo_id = case.open311_photo if case.state in (State.COMPLETED, State.CLOSED) else None
+    data = {
+        "service_request_id": case.number,
+        "status": "open" if is_open else "closed",
+        "status_notes": case.open311_note or None,
+        "service_name": case.category.name,
+        "service_code": case.category.code,
+        "description": None,
+        "agency_responsible": case.department.name if case.department_id else None,
+        "service_notice": _("当前状态:%(state)s") % {"state": State(case.state).label},
+        "requested_datetime": _w3c(case.submitted_at),
+        "updated_datetime": _w3c(case.updated_at),
+        "expected_datetime": _w3c(case.due_at),
+        "address": case.community.name,
+        "address_id": None,
+        "zipcode": None,
+    }
+    if case.lat is not None and case.long is not None:
+        data["lat"] = float(case.lat)
+        data["long"] = float(case.long)
+    data["media_url"] = absolute(f"/media/attachments/{photo_id}/full") if photo_id else None
+    return data

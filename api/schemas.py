@@ -1,0 +1,175 @@
+"""The API's input and output shapes. Outputs list every field explicitly: no model leaves whole."""
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class Strict(Schema):
+    """Inputs refuse fields they do not know, so a misspelt field is an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(Schema):
+    detail: str = Field(description="给用户看的错误说明 / a message for the user")
+    errors: dict[str, list[str]] | None = Field(
+        None, description="逐字段的错误 / messages per input field (422 only)"
+    )
+
+
+class TokenIn(Strict):
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=256)
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class CodeName(Schema):
+    code: str
+    name: str
+
+
+class CategoryOut(CodeName):
+    description: str
+    time_limit_hours: int
+
+
+class CommunityOut(CodeName):
+    pass
+
+
+class DepartmentOut(CodeName):
+    phone: str
+
+
+class SubmitIn(Strict):
+    category: str = Field(description="诉求类型代码, see GET /categories")
+    community: str = Field(description="社区代码, see GET /communities")
+    address: str = Field(description="详细地址, e.g. 3栋2单元5楼")
+    description: str = Field(description="诉求描述, at most 4000 characters, no HTML")
+    name: str
+    phone: str = Field(description="11-digit mobile or a landline with area code")
+    age_band: Literal["", "under_60", "60_plus"] = ""
+    email: str = ""
+
+
+class SubmittedOut(Schema):
+    number: str = Field(description="诉求编号, e.g. 20240510-0012")
+    stage: str
+    state: str
+    url: str = Field(description="公开进度页 / the public progress page")
+    submitted_at: datetime
+    due_at: datetime | None
+    category: CodeName
+    community: CodeName
+
+
+class StageOut(Schema):
+    key: Literal["submitted", "accepted", "dispatched", "handling", "completed"]
+    label: str
+    reached: bool
+    current: bool
+    at: datetime | None
+    actor: str
+    note: str
+
+
+class EventOut(Schema):
+    action: str
+    label: str
+    state: str = Field(description="the internal state after this event")
+    at: datetime
+    actor: str
+    note: str = Field(description="公开说明 / the public note")
+    department: CodeName | None
+    appointment_at: datetime | None
+
+
+class PhotoOut(Schema):
+    id: int
+    full: str
+    thumb: str
+
+
+class ResolutionOut(Schema):
+    explanation: str
+    at: datetime
+    before: list[PhotoOut]
+    after: list[PhotoOut]
+
+
+class ProgressOut(Schema):
+    number: str
+    url: str
+    category: CodeName
+    community: CodeName
+    department: CodeName | None
+    stage: Literal["submitted", "accepted", "dispatched", "handling", "completed"]
+    stage_label: str
+    state: str
+    state_label: str
+    submitted_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    appointment_at: datetime | None
+    rejected_reason: str
+    resident: str = Field(description="the resident's masked name, e.g. 张**")
+    can_rate: bool
+    stages: list[StageOut]
+    events: list[EventOut]
+    resolution: ResolutionOut | None
+
+
+class MoveOut(ProgressOut):
+    event: EventOut = Field(description="the event this move wrote")
+
+
+class ReasonIn(Strict):
+    reason: str
+
+
+class DispatchIn(Strict):
+    department: str = Field(description="部门代码, see GET /departments")
+
+
+class StartIn(Strict):
+    appointment_at: datetime | None = Field(None, description="预约上门时间, ISO 8601")
+
+
+class RatingIn(Strict):
+    score: Literal["satisfied", "basically_satisfied", "dissatisfied"]
+    comment: str = ""
+    phone_last4: str = Field(description="提交时所留电话号码的后四位")
+
+
+class RatingOut(Schema):
+    score: str
+    label: str
+    at: datetime
+
+
+class RatedOut(ProgressOut):
+    rating: RatingOut
+
+
+class QueueItemOut(Schema):
+    number: str
+    url: str
+    state: str
+    state_label: str
+    stage: str
+    category: CodeName
+    community: CodeName
+    department: CodeName | None
+    address: str
+    description: str
+    name: str
+    phone: str
+    submitted_at: datetime
+    due_at: datetime | None
+    appointment_at: datetime | None
