@@ -32,8 +32,8 @@ check: $(BIN)/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 messages: $(BIN)/.installed
-	$(BIN)/python manage.py makemessages -l en --no-obsolete
-	$(BIN)/python manage.py compilemessages -l en
+	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv
+	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var
