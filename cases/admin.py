@@ -5,7 +5,18 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
-from .models import Case, CaseEvent, Category, Community, Department, StaffProfile
+from .models import (
+    CalendarDay,
+    Case,
+    CaseEvent,
+    Category,
+    Community,
+    Department,
+    Extension,
+    HelpDesk,
+    PersonalDataAccess,
+    StaffProfile,
+)
 
 
 @admin.register(Community)
@@ -17,8 +28,17 @@ class CommunityAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "time_limit_hours", "sort", "is_active"]
-    list_editable = ["time_limit_hours", "sort", "is_active"]
+    list_display = [
+        "name",
+        "code",
+        "accept_limit_hours",
+        "dispatch_limit_hours",
+        "time_limit_hours",
+        "is_urgent",
+        "sort",
+        "is_active",
+    ]
+    list_editable = ["accept_limit_hours", "dispatch_limit_hours", "time_limit_hours", "is_urgent", "sort"]
     search_fields = ["name", "code"]
 
 
@@ -70,6 +90,48 @@ class CaseAdmin(admin.ModelAdmin):
     date_hierarchy = "submitted_at"
     inlines = [CaseEventInline]
     list_select_related = ["category", "community", "department"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HelpDesk)
+class HelpDeskAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "community", "location", "phone", "is_active"]
+    list_filter = ["community", "is_active"]
+    filter_horizontal = ["volunteers"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["day", "is_workday", "name"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "day"
+
+
+@admin.register(Extension)
+class ExtensionAdmin(admin.ModelAdmin):
+    list_display = ["case", "new_due_at", "status", "requested_at", "decided_at"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in Extension._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "case", "via"]
+    list_filter = ["via"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "user", "case", "via"]
 
     def has_add_permission(self, request):
         return False

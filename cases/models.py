@@ -57,7 +57,16 @@ class Category(models.Model):
     name = models.CharField(_("名称"), max_length=64, unique=True)
     description = models.CharField(_("说明"), max_length=200, blank=True)
     time_limit_hours = models.PositiveIntegerField(
-        _("办理时限(小时)"), default=72, help_text=_("从提交到办理完成的时限。")
+        _("办理时限(小时)"), default=72, help_text=_("从派单到办理完成的时限(工作小时)。")
+    )
+    accept_limit_hours = models.PositiveIntegerField(
+        _("受理时限(小时)"), default=2, help_text=_("从提交到受理的时限(工作小时)。")
+    )
+    dispatch_limit_hours = models.PositiveIntegerField(
+        _("派单时限(小时)"), default=4, help_text=_("从受理到派单的时限(工作小时)。")
+    )
+    is_urgent = models.BooleanField(
+        _("紧急类"), default=False, help_text=_("如停水停电:按自然小时计时,不扣除节假日。")
     )
     sort = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -110,6 +119,47 @@ class StaffProfile(models.Model):
         return str(self.user)
 
 
+class HelpDesk(models.Model):
+    """A staffed window (数字化代办岗) where volunteers submit and follow up for residents."""
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="help_desks", verbose_name=_("社区")
+    )
+    location = models.CharField(_("地点"), max_length=100, blank=True)
+    phone = models.CharField(_("代办岗电话"), max_length=32, blank=True)
+    volunteers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="help_desks", verbose_name=_("志愿者")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("代办岗")
+        verbose_name_plural = _("代办岗")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday–Friday working week: a public holiday on a weekday, or a
+    make-up working day (调休) on a weekend. A year's calendar is data, edited in the admin."""
+
+    day = models.DateField(_("日期"), primary_key=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    name = models.CharField(_("说明"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"
+
+
 class DailyCounter(models.Model):
     """The last case number issued on a day (Asia/Shanghai); see cases.numbering."""
 
@@ -156,6 +206,16 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("代为提交人"),
     )
+    desk = models.ForeignKey(
+        HelpDesk,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("代办岗"),
+    )
+    # The resident asked for no more SMS about this case (退订).
+    sms_opt_out = models.BooleanField(_("不再接收短信"), default=False)
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     long = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), db_index=True)
@@ -169,6 +229,7 @@ class Case(models.Model):
             models.Index(fields=["state", "submitted_at"]),
             models.Index(fields=["department", "state"]),
             models.Index(fields=["category", "submitted_at"]),
+            models.Index(fields=["desk", "submitted_at"]),
         ]
 
     def __str__(self) -> str:
@@ -199,6 +260,8 @@ class CaseEvent(models.Model):
     appointment_at = models.DateTimeField(null=True, blank=True)
     public_note = models.TextField(_("公开说明"), blank=True)
     private_note = models.TextField(_("内部备注"), blank=True)
+    # Staff-only events (follow-up calls, escalations) are left out of the public timeline.
+    is_public = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -231,6 +294,7 @@ class Attachment(models.Model):
         PHOTO = "photo", _("现场照片")
         BEFORE = "before", _("办理前照片")
         AFTER = "after", _("办理后照片")
+        VOICE = "voice", _("语音留言")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
     resolution = models.ForeignKey(
@@ -238,11 +302,14 @@ class Attachment(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     file = models.FileField(max_length=200)
-    thumbnail = models.FileField(max_length=200)
+    thumbnail = models.FileField(max_length=200, blank=True)
     content_type = models.CharField(max_length=64)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
     size = models.PositiveIntegerField()
+    # Voice notes: their length and a transcript (from an offline engine, corrected by staff).
+    duration_seconds = models.FloatField(null=True, blank=True)
+    transcript = models.TextField(_("语音转写"), blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -285,3 +352,74 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.score}"
+
+
+class FollowUp(models.Model):
+    """A follow-up call (回访) to a resident after completion, by a volunteer or an officer."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    resolution = models.ForeignKey(
+        Resolution, on_delete=models.CASCADE, null=True, blank=True, related_name="follow_ups"
+    )
+    desk = models.ForeignKey(HelpDesk, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reached = models.BooleanField(_("是否联系上"))
+    solved = models.BooleanField(_("问题是否解决"), null=True, blank=True)
+    note = models.TextField(_("回访记录"), max_length=1000, blank=True)
+    rating = models.OneToOneField(
+        Rating, on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_up"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Extension(models.Model):
+    """A handler's request for more time (延期), approved or refused by a supervisor."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("未批准")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    reason = models.TextField(_("延期原因"), max_length=500)
+    new_due_at = models.DateTimeField(_("申请延期至"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.new_due_at:%Y-%m-%d}"
+
+
+class PersonalDataAccess(models.Model):
+    """A log row each time staff or a volunteer opens a resident's personal data."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(db_index=True)
+    via = models.CharField(max_length=32, help_text="page or API operation")
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.case_id} {self.at:%Y-%m-%d %H:%M}"

@@ -62,12 +62,14 @@ class Progress:
     case: Case
     stage: str
     stages: list[StageView]
-    events: list[CaseEvent]
+    events: list[CaseEvent]  # the public timeline
     resolution: Resolution | None
     before_photos: list[Attachment] = field(default_factory=list)
     after_photos: list[Attachment] = field(default_factory=list)
     rejected_reason: str = ""
     masked_name: str = ""
+    # Every event, staff-only ones (follow-up calls, escalations) included: for staff pages only.
+    all_events: list[CaseEvent] = field(default_factory=list)
 
     @property
     def can_rate(self) -> bool:
@@ -122,7 +124,8 @@ def public_progress(case: Case) -> Progress:
         case=case,
         stage=current,
         stages=stages,
-        events=events,
+        events=[e for e in events if e.is_public],
+        all_events=events,
         resolution=resolution,
         before_photos=before,
         after_photos=after,

@@ -327,12 +327,19 @@ def complete(case: Case, *, by, explanation: str, before=(), after=()) -> CaseEv
     stored: list[str] = []
     try:
         with _unchanged_on_failure(case), transaction.atomic():
-            event = workflow.transition(case, Action.COMPLETE, by=by, public_note=explanation, at=now)
-            resolution = Resolution.objects.create(
-                case=case, event=event, explanation=explanation, created_at=now
+
+            def record(event):
+                resolution = Resolution.objects.create(
+                    case=case, event=event, explanation=explanation, created_at=now
+                )
+                stored.extend(
+                    _attach(case, Attachment.Kind.BEFORE, before_ok, resolution=resolution, now=now)
+                )
+                stored.extend(_attach(case, Attachment.Kind.AFTER, after_ok, resolution=resolution, now=now))
+
+            event = workflow.transition(
+                case, Action.COMPLETE, by=by, public_note=explanation, at=now, record=record
             )
-            stored += _attach(case, Attachment.Kind.BEFORE, before_ok, resolution=resolution, now=now)
-            stored += _attach(case, Attachment.Kind.AFTER, after_ok, resolution=resolution, now=now)
     except Exception:
         photos.delete_stored(stored)
         raise
@@ -400,6 +407,7 @@ def rate(
     now = timezone.now()
     try:
         with _unchanged_on_failure(case), transaction.atomic():
+            ratings: list[Rating] = []
             workflow.transition(
                 case,
                 action,
@@ -409,16 +417,19 @@ def rate(
                 public_note=note,
                 private_note=comment,
                 at=now,
+                record=lambda event: ratings.append(
+                    Rating.objects.create(
+                        case=case,
+                        resolution=resolution,
+                        score=score,
+                        comment=comment,
+                        via=via,
+                        recorded_by=by,
+                        at=now,
+                    )
+                ),
             )
-            return Rating.objects.create(
-                case=case,
-                resolution=resolution,
-                score=score,
-                comment=comment,
-                via=via,
-                recorded_by=by,
-                at=now,
-            )
+            return ratings[0]
     except IntegrityError as exc:
         raise InvalidMove(_("本次办理结果已经评价过了。")) from exc
 

@@ -3,6 +3,7 @@
 The table reads like ../shared/WORKFLOW.md; when the two disagree, fix one of them.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models, transaction
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import roles
+from . import hooks, roles
 from .errors import Conflict, InvalidMove, NotAllowed
 from .models import Case, CaseEvent, State
 
@@ -117,13 +118,16 @@ def transition(
     public_note: str = "",
     private_note: str = "",
     as_public: bool = False,
+    is_public: bool = True,
     at=None,
+    record: Callable[[CaseEvent], object] | None = None,
     **changes,
 ) -> CaseEvent:
     """Move `case` by `action`, write its event row, and return the event.
 
     The update is a compare-and-swap on the case's version: if anyone changed the case since it
-    was read, nothing is written and Conflict is raised.
+    was read, nothing is written and Conflict is raised. `record(event)` writes the rows that belong
+    to the event (a resolution, a rating) before the listeners in cases.hooks see it.
     """
     move = check_move(case, action, by=by, as_public=as_public)
     target = move.target or case.state
@@ -146,12 +150,22 @@ def transition(
             appointment_at=changes.get("appointment_at"),
             public_note=public_note,
             private_note=private_note,
+            is_public=is_public,
         )
-    case.state = target
-    case.version += 1
-    case.updated_at = now
-    for field, value in changes.items():
-        setattr(case, field, value)
+        saved = {f: getattr(case, f) for f in ["state", "version", "updated_at", *changes]}
+        case.state = target
+        case.version += 1
+        case.updated_at = now
+        for field, value in changes.items():
+            setattr(case, field, value)
+        try:
+            if record is not None:
+                record(event)
+            hooks.emit(event)
+        except BaseException:
+            for field, value in saved.items():
+                setattr(case, field, value)
+            raise
     return event
 
 
@@ -171,7 +185,7 @@ def create(
     case.state = State.SUBMITTED
     case.version = 0
     case.save(force_insert=True)
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         action=Action.SUBMIT,
         from_state="",
@@ -181,3 +195,5 @@ def create(
         actor_name=actor_name,
         public_note=public_note,
     )
+    hooks.emit(event)
+    return event

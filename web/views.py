@@ -340,7 +340,7 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
     return {
         "case": case,
         "progress": progress,
-        "timeline": _timeline(progress.events, private=True),
+        "timeline": _timeline(progress.all_events, private=True),
         "open_states": OPEN_STATES,
         "photos": case.attachments.filter(kind=Attachment.Kind.PHOTO),
         "resolutions": case.resolutions.prefetch_related("attachments"),
