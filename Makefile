@@ -6,7 +6,7 @@ PORT ?= 8000
 # Development defaults; production sets its own environment (see README).
 export DEBUG ?= 1
 
-.PHONY: run test lint check setup messages clean
+.PHONY: run test lint check setup messages clean bench bench-quick
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,14 @@ $(BIN)/.installed: requirements.lock
 
 setup: $(BIN)/.installed
 
+# The worker (notify: outbox, reminders, escalation, auto-close) runs beside the web server and
+# prints each SMS here (console backend); it stops when the web server does.
 run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	export SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; \
+	$(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(BIN)/.installed
@@ -37,3 +42,10 @@ messages: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) var
+
+# Load test against the bare-Django ceiling (needs wrk: apt-get install wrk). BENCH_ARGS=--cases 1000000
+bench: $(BIN)/.installed
+	DEBUG=0 $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-quick: $(BIN)/.installed
+	DEBUG=0 $(BIN)/python bench/run.py --quick $(BENCH_ARGS)

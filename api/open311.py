@@ -31,8 +31,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from cases import numbering
+from cases import public_cache
 from cases import services as case_services
+from cases.errors import CaseNotFound
 from cases.models import AgeBand, Attachment, Case, CaseEvent, Category, Community, State
 
 from .presenters import absolute
@@ -245,12 +246,14 @@ def requests(request, fmt: str):
 
 @open311_view("GET")
 def request_detail(request, fmt: str, request_id: str):
-    case = None
-    if numbering.is_well_formed(request_id):
-        case = _published().filter(number=request_id).first()
-    if case is None:
-        raise Open311Error(404, _("没有编号为 %(number)s 的诉求。") % {"number": request_id[:32]})
-    return render(fmt, "service_requests", [_request_data(case)])
+    def build(case) -> bytes:
+        return render(fmt, "service_requests", [_request_data(_published().get(pk=case.pk))]).content
+
+    try:
+        body = public_cache.cached(request_id, f"open311-{fmt}", build)
+    except CaseNotFound:
+        raise Open311Error(404, _("没有编号为 %(number)s 的诉求。") % {"number": request_id[:32]}) from None
+    return HttpResponse(body, content_type=CONTENT_TYPES[fmt])
 
 
 def _coordinate(raw: str, name: str, limit: int) -> Decimal:

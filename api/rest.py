@@ -6,17 +6,19 @@ import pydantic
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, NinjaAPI, Status, Swagger, UploadedFile
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 
-from cases import access, selectors, services
+from cases import access, public_cache, selectors, services
 from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed, TooManyAttempts
 from cases.models import Category, Community, Department, Score
 
-from . import presenters
+from . import desk, presenters
 from .auth import TokenAuth, issue_token, revoke_token, too_many_failures
 from .schemas import (
     CategoryOut,
@@ -244,7 +246,7 @@ _SUBMIT_BODY = {
 }
 
 
-def _submit_input(request) -> tuple[SubmitIn, list]:
+def _submit_input(request, schema=SubmitIn) -> tuple[SubmitIn, list]:
     content_type = request.content_type
     if content_type == "application/json":
         try:
@@ -263,7 +265,7 @@ def _submit_input(request) -> tuple[SubmitIn, list]:
     else:
         raise HttpError(415, _("请以 application/json 或 multipart/form-data 提交。"))
     try:
-        return SubmitIn.model_validate(data), photos
+        return schema.model_validate(data), photos
     except pydantic.ValidationError as exc:
         raise DjangoValidationError(pydantic_errors(exc.errors())) from exc
 
@@ -274,12 +276,17 @@ def _active_by_code(model, code: str):
 
 @api.post(
     "/cases",
-    response={201: SubmittedOut, 400: ErrorOut, 415: ErrorOut, 422: ErrorOut},
+    response={201: SubmittedOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 415: ErrorOut, 422: ErrorOut},
     openapi_extra=_SUBMIT_BODY,
     tags=["cases"],
     summary="Submit a case (JSON, or multipart/form-data with photos)",
 )
 def submit_case(request):
+    """Without a token: the resident. With a volunteer's or intake officer's token: for a resident
+    (api.desk: consent, desk, channel)."""
+    on_behalf_of = desk.submitter(request)
+    if on_behalf_of is not None:
+        return desk.submit_on_behalf(request, on_behalf_of, _submit_input)
     data, photos = _submit_input(request)
     errors: dict[str, list[str]] = {}
     category = _active_by_code(Category, data.category)
@@ -324,8 +331,14 @@ def submit_case(request):
 @api.get("/cases/{number}", response={200: ProgressOut, 404: ErrorOut}, tags=["cases"])
 def case_progress(request, number: str):
     """The public progress of a case: no name (only 张**), no phone, no address."""
-    case = access.case_for_public(number)
-    return presenters.progress_data(selectors.public_progress(case))
+    body = public_cache.cached(number, "api", _progress_json)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+def _progress_json(case) -> bytes:
+    """The body ninja would render for ProgressOut, made once per case version (see public_cache)."""
+    data = ProgressOut.model_validate(presenters.progress_data(selectors.public_progress(case)))
+    return json.dumps(data.model_dump(by_alias=True), cls=NinjaJSONEncoder, ensure_ascii=False).encode()
 
 
 @api.post("/cases/{number}/rating", response={201: RatedOut, **ERRORS}, tags=["cases"])
@@ -416,3 +429,10 @@ def complete_case(
 def staff_queue(request):
     """The cases waiting for the caller's next move, oldest first, with the resident's contact."""
     return [presenters.queue_item(case) for case in selectors.queue(request.auth)]
+
+
+# Help desks: lookup by phone (GET /cases), appointments and follow-up calls (api.desk).
+desk.mount(api)
+
+# The dashboard's figures for supervisors (GET /stats).
+api.add_router("", "stats.api.router")

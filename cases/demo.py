@@ -14,7 +14,19 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from . import roles, services
-from .models import AgeBand, Case, CaseEvent, Category, Community, Department, Score, StaffProfile
+from .holidays_cn import load_calendar
+from .models import (
+    AgeBand,
+    Case,
+    CaseEvent,
+    Category,
+    Channel,
+    Community,
+    Department,
+    HelpDesk,
+    Score,
+    StaffProfile,
+)
 
 DEMO_PASSWORD = "minsheng-demo"  # noqa: S105 (published demo-only password)
 
@@ -36,6 +48,7 @@ CATEGORIES = [
     ("utilities", "水电气", 24, "停水、停电、燃气问题"),
     ("other", "其他", 120, "其他民生诉求"),
 ]
+URGENT_CATEGORIES = {"utilities"}
 DEPARTMENTS = [
     ("property", "物业科", "023-56561001"),
     ("urban", "城管科", "023-56561002"),
@@ -43,6 +56,17 @@ DEPARTMENTS = [
     ("sanitation", "环卫所", "023-56561004"),
     ("utilities", "水电气服务站", "023-56561005"),
 ]
+# One help desk (数字化代办岗) per community, in its activity centre; the desk's phone is the contact
+# for residents without one. The `volunteer` account works at 竹枝社区's.
+DESK_PHONES = {
+    "mingliang": "023-56562101",
+    "zhuzhi": "023-56562102",
+    "kuimen": "023-56562103",
+    "baidi": "023-56562104",
+    "binjiang": "023-56562105",
+    "yongan": "023-56562106",
+}
+VOLUNTEER_DESK = "zhuzhi-desk"
 # username, display name, role, department code
 ACCOUNTS = [
     ("intake", "张三", roles.INTAKE, None),
@@ -69,12 +93,29 @@ def load_reference_data() -> None:
     for sort, (code, name, hours, description) in enumerate(CATEGORIES):
         Category.objects.update_or_create(
             code=code,
-            defaults={"name": name, "time_limit_hours": hours, "description": description, "sort": sort},
+            defaults={
+                "name": name,
+                "time_limit_hours": hours,
+                "description": description,
+                "sort": sort,
+                # 停水停电 cannot wait for Monday: plain clock hours (cases.deadlines).
+                "is_urgent": code in URGENT_CATEGORIES,
+            },
         )
     for code, name, phone in DEPARTMENTS:
         Department.objects.update_or_create(code=code, defaults={"name": name, "phone": phone})
     for role in roles.ALL:
         Group.objects.get_or_create(name=role)
+    for code, name in COMMUNITIES:
+        HelpDesk.objects.update_or_create(
+            code=f"{code}-desk",
+            defaults={
+                "name": f"{name}数字化代办岗",
+                "community": Community.objects.get(code=code),
+                "location": f"{name}活动中心一楼",
+                "phone": DESK_PHONES[code],
+            },
+        )
 
 
 def load_accounts() -> dict[str, User]:
@@ -90,6 +131,7 @@ def load_accounts() -> dict[str, User]:
             defaults={"department": Department.objects.get(code=department) if department else None},
         )
         users[username] = user
+    HelpDesk.objects.get(code=VOLUNTEER_DESK).volunteers.add(users["volunteer"])
     admin, created = User.objects.get_or_create(
         username="admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "管理员"}
     )
@@ -118,8 +160,9 @@ def load_cases(users: dict[str, User]) -> int:
     intake, handler = users["intake"], users["handler"]
     now = timezone.now()
 
-    def new(category, community, address, description, name, phone, age=AgeBand.UNKNOWN, photos=()):
+    def new(category, community, address, description, name, phone, age=AgeBand.UNKNOWN, photos=(), **more):
         return services.submit_case(
+            **more,
             category=cat[category],
             community=com[community],
             address=address,
@@ -177,6 +220,10 @@ def load_cases(users: dict[str, User]) -> int:
         "13400006666",
         AgeBand.AGE_60_PLUS,
         photos=[_photo("leak", (70, 110, 160))],
+        # 张奶奶 came to 竹枝社区's help desk; 小王 submitted it for her.
+        channel=Channel.HELP_DESK,
+        by=users["volunteer"],
+        consent=True,
     )
     services.accept(c, by=intake)
     services.dispatch(c, by=intake, department=property_dept)
@@ -233,5 +280,6 @@ def load_cases(users: dict[str, User]) -> int:
 @transaction.atomic
 def load_demo() -> tuple[dict[str, User], int]:
     load_reference_data()
+    load_calendar()
     users = load_accounts()
     return users, load_cases(users)

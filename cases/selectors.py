@@ -4,7 +4,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import roles
 from .access import visible_cases
@@ -149,3 +151,95 @@ def queue(user) -> QuerySet[Case]:
     else:
         return qs.none()
     return qs.filter(state__in=states).order_by("submitted_at", "id")
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress in plain words: what a volunteer reads out to a resident, and elder mode shows.
+
+_WEEKDAYS = [
+    gettext_lazy("星期一"),
+    gettext_lazy("星期二"),
+    gettext_lazy("星期三"),
+    gettext_lazy("星期四"),
+    gettext_lazy("星期五"),
+    gettext_lazy("星期六"),
+    gettext_lazy("星期日"),
+]
+
+
+def plain_when(moment: datetime, now: datetime | None = None) -> str:
+    """A time as one says it: 今天下午3点, 明天上午9点半, 5月12日(星期日)上午10点."""
+    tz = timezone.get_default_timezone()
+    local = timezone.localtime(moment, tz)
+    today = timezone.localtime(now or timezone.now(), tz).date()
+    days = (local.date() - today).days
+    if days == 0:
+        day = _("今天")
+    elif days == 1:
+        day = _("明天")
+    elif days == 2:
+        day = _("后天")
+    elif days == -1:
+        day = _("昨天")
+    else:
+        day = _("%(month)d月%(day)d日(%(weekday)s)") % {
+            "month": local.month,
+            "day": local.day,
+            "weekday": _WEEKDAYS[local.weekday()],
+        }
+    hour = local.hour
+    if hour < 6:
+        period = _("凌晨")
+    elif hour < 12:
+        period = _("上午")
+    elif hour == 12:
+        period = _("中午")
+    elif hour < 18:
+        period = _("下午")
+    else:
+        period = _("晚上")
+    hour12 = hour if hour <= 12 else hour - 12
+    if local.minute == 0:
+        clock = _("%(hour)d点") % {"hour": hour12}
+    elif local.minute == 30:
+        clock = _("%(hour)d点半") % {"hour": hour12}
+    else:
+        clock = _("%(hour)d点%(minute)02d分") % {"hour": hour12, "minute": local.minute}
+    return _("%(day)s%(period)s%(clock)s") % {"day": day, "period": period, "clock": clock}
+
+
+def plain_progress(progress: Progress, now: datetime | None = None) -> str:
+    """Where the case is, who has it and what happens next, as one says it to a resident:
+    "您的诉求已经派给物业科,维修人员明天上午9点上门。" """
+    case = progress.case
+    state = case.state
+    department = case.department.name if case.department_id else ""
+    appointment = ""
+    if case.appointment_at and state in (State.DISPATCHED, State.HANDLING):
+        appointment = plain_when(case.appointment_at, now)
+    if state == State.SUBMITTED:
+        return _("您的诉求已经提交成功,正在等待工作人员受理。")
+    if state == State.ACCEPTED:
+        accepted = next((s for s in progress.stages if s.key == "accepted"), None)
+        if accepted and accepted.actor:
+            return _("工作人员%(name)s已经受理您的诉求,正在安排负责的部门。") % {"name": accepted.actor}
+        return _("工作人员已经受理您的诉求,正在安排负责的部门。")
+    if state == State.REJECTED:
+        return _("您的诉求没有被受理,原因是:%(reason)s") % {"reason": progress.rejected_reason}
+    if state == State.DISPATCHED:
+        if appointment:
+            return _("您的诉求已经派给%(department)s,维修人员%(when)s上门。") % {
+                "department": department,
+                "when": appointment,
+            }
+        return _("您的诉求已经派给%(department)s,他们会尽快和您联系。") % {"department": department}
+    if state == State.HANDLING:
+        if appointment:
+            return _("%(department)s正在办理您的诉求,维修人员%(when)s上门。") % {
+                "department": department,
+                "when": appointment,
+            }
+        return _("%(department)s正在办理您的诉求。") % {"department": department}
+    if state == State.COMPLETED:
+        return _("您的诉求已经办理完成,请告诉我们您是否满意。")
+    return _("您的诉求已经办结。")

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import numbering, photos, roles, workflow
+from . import numbering, photos, roles, voice, workflow
 from .errors import Conflict, InvalidMove, NotAllowed, TooManyAttempts
 from .models import (
     AgeBand,
@@ -28,6 +28,7 @@ from .models import (
     Channel,
     Community,
     Department,
+    HelpDesk,
     Rating,
     Resolution,
     Score,
@@ -159,19 +160,44 @@ def submit_case(
     by=None,
     lat=None,
     long=None,
+    desk: HelpDesk | None = None,
+    consent: bool = False,
+    voice_file=None,
 ) -> Case:
-    """Create a case in stage 1 and return it with its new number."""
+    """Create a case in stage 1 and return it with its new number.
+
+    On behalf of a resident at a help desk (channel help_desk) the case keeps the desk (by default
+    the volunteer's own) and the volunteer; the resident's consent is required, and the phone may be
+    left out: the desk's phone is then the contact.
+    """
     errors: dict[str, list[str]] = {}
+    if channel == Channel.HELP_DESK:
+        desk = _collect(errors, "desk", _on_behalf_desk, desk, _user(by))
+        if consent is not True:
+            errors["consent"] = [_("请确认居民本人同意由志愿者代为提交诉求。")]
+    elif desk is not None:
+        errors["desk"] = [_("只有代办岗代为提交的诉求才能选择代办岗。")]
     if category is None or not category.is_active:
         errors["category"] = [_("请选择诉求类型。")]
     if community is None or not community.is_active:
         errors["community"] = [_("请选择所在社区。")]
     address = _collect(errors, "address", clean_text, address, label=_("详细地址"), max_length=MAX_ADDRESS)
+    # A voice note (语音留言) may stand for the description: for those who cannot type.
     description = _collect(
-        errors, "description", clean_text, description, label=_("诉求描述"), max_length=MAX_DESCRIPTION
+        errors,
+        "description",
+        clean_text,
+        description,
+        label=_("诉求描述"),
+        max_length=MAX_DESCRIPTION,
+        required=not voice_file,
     )
+    voice_note = _collect(errors, "voice", voice.process_voice, voice_file) if voice_file else None
     name = _collect(errors, "name", clean_text, name, label=_("姓名"), max_length=MAX_NAME)
-    phone = _collect(errors, "phone", normalize_phone, phone)
+    if desk is not None and not (phone or "").strip():
+        phone = ""  # no phone of their own: the desk's phone is the contact
+    else:
+        phone = _collect(errors, "phone", normalize_phone, phone)
     email = _collect(errors, "email", _clean_email, email)
     position = _collect(errors, "lat", _clean_position, lat, long)
     if age_band not in AgeBand.values:
@@ -182,11 +208,16 @@ def submit_case(
     if errors:
         raise ValidationError(errors)
     lat, long = position
+    if voice_note is not None and not description:
+        with stored_language():
+            description = _("(语音留言,请收听录音)")
 
     by = _user(by)
     as_public = channel == Channel.ONLINE
     if not as_public and not workflow.may(by, Action.SUBMIT, as_public=False):
         raise NotAllowed(_("您没有权限代为提交诉求。"))
+    if channel in (Channel.PHONE, Channel.WALK_IN) and not roles.has_role(by, roles.INTAKE):
+        raise NotAllowed(_("电话和来访登记由街道受理员办理;志愿者请通过代办岗代为提交。"))
     now = timezone.now()
     stored: list[str] = []
     try:
@@ -203,27 +234,62 @@ def submit_case(
                 email=email or "",
                 age_band=age_band,
                 submitted_by=None if as_public else by,
+                desk=desk,
                 lat=lat,
                 long=long,
                 submitted_at=now,
                 updated_at=now,
-                due_at=now + timedelta(hours=category.time_limit_hours),
             )
             if as_public:
                 note, actor_name = "", ""
             else:
-                with stored_language():
-                    note = _("由工作人员%(name)s代为登记(%(channel)s)") % {
-                        "name": roles.display_name(by),
-                        "channel": Channel(channel).label,
-                    }
+                note = _on_behalf_note(channel, by, desk)
                 actor_name = roles.display_name(by)
             workflow.create(case, by=by, actor_name=actor_name, public_note=note, as_public=as_public, at=now)
             stored = _attach(case, Attachment.Kind.PHOTO, processed, now=now)
+            if voice_note is not None:
+                stored += voice.attach_voice(case, voice_note, now=now)
     except Exception:
         photos.delete_stored(stored)
         raise
     return case
+
+
+def _on_behalf_desk(desk: HelpDesk | None, by) -> HelpDesk | None:
+    """The desk a case is submitted at: the given one if `by` works there, else `by`'s only desk."""
+    if by is None:
+        return desk  # the permission check refuses the public later
+    if desk is None:
+        desks = list(by.help_desks.filter(is_active=True)[:2])
+        if len(desks) == 1:
+            return desks[0]
+        if not desks:
+            raise ValidationError(_("您还没有加入任何代办岗,请联系街道管理员。"))
+        raise ValidationError(_("请选择代办岗。"))
+    if not desk.is_active:
+        raise ValidationError(_("该代办岗已停用。"))
+    if not roles.has_role(by, roles.INTAKE) and not desk.volunteers.filter(pk=by.pk).exists():
+        raise ValidationError(_("您不是“%(desk)s”的志愿者,不能以该代办岗的名义提交。") % {"desk": desk.name})
+    return desk
+
+
+def _on_behalf_note(channel: str, by, desk: HelpDesk | None) -> str:
+    """The public timeline note of a case someone registered for the resident."""
+    name = roles.display_name(by)
+    with stored_language():
+        if channel == Channel.HELP_DESK and desk is not None:
+            return _("由%(community)s代办岗志愿者%(name)s代为提交") % {
+                "community": desk.community.name,
+                "name": name,
+            }
+        if channel == Channel.PHONE:
+            return _("居民来电,由工作人员%(name)s代为登记") % {"name": name}
+        if channel == Channel.WALK_IN:
+            return _("居民来访,由工作人员%(name)s代为登记") % {"name": name}
+        return _("由工作人员%(name)s代为登记(%(channel)s)") % {
+            "name": name,
+            "channel": Channel(channel).label,
+        }
 
 
 def accept(case: Case, *, by) -> CaseEvent:
@@ -376,8 +442,12 @@ def rate(
     phone_last4: str | None = None,
     by=None,
     via: str = Rating.Via.ONLINE,
+    verified: bool = False,
 ) -> Rating:
-    """Record the resident's rating of the latest completion; 不满意 reopens the case (重办)."""
+    """Record the resident's rating of the latest completion; 不满意 reopens the case (重办).
+
+    `verified`: the caller already proved the case is the resident's (a signed-in resident whose
+    phone matches), so the phone digits are not asked for."""
     action = Action.REOPEN if score == Score.DISSATISFIED else Action.RATE
     by = _user(by)
     as_public = by is None
@@ -391,7 +461,8 @@ def rate(
     except ValidationError as exc:
         raise ValidationError({"comment": exc.messages}) from exc
     if as_public:
-        check_phone_digits(case, phone_last4 or "")
+        if not verified:
+            check_phone_digits(case, phone_last4 or "")
     resolution = case.resolutions.order_by("-created_at", "-id").first()
     if resolution is None:
         raise InvalidMove(_("此诉求还没有办理结果,暂不能评价。"))

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import hooks, roles
+from . import deadlines, hooks, roles
 from .errors import Conflict, InvalidMove, NotAllowed
 from .models import Case, CaseEvent, State
 
@@ -34,6 +34,9 @@ class Action(models.TextChoices):
     RATE = "rate", gettext_lazy("评价")
     REOPEN = "reopen", gettext_lazy("重办")
     AUTO_CLOSE = "auto_close", gettext_lazy("自动办结")
+    FOLLOW_UP = "follow_up", gettext_lazy("电话回访")
+    EXTEND = "extend", gettext_lazy("延期")
+    ESCALATE = "escalate", gettext_lazy("督办")
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,15 @@ TRANSITIONS: dict[str, Move] = {
     Action.RATE: _move([S.COMPLETED], S.CLOSED, [PUBLIC, roles.VOLUNTEER, roles.INTAKE]),
     Action.REOPEN: _move([S.COMPLETED], S.HANDLING, [PUBLIC, roles.VOLUNTEER, roles.INTAKE]),
     Action.AUTO_CLOSE: _move([S.COMPLETED], S.CLOSED, [SYSTEM]),
+    # A call to the resident after completion; staff-only, the stage stays (a score given on the
+    # call is recorded separately as RATE or REOPEN).
+    Action.FOLLOW_UP: _move([S.COMPLETED], None, [roles.VOLUNTEER, roles.INTAKE]),
+    # A supervisor approves a handler's request for more time (cases.supervision); new due_at.
+    Action.EXTEND: _move([S.DISPATCHED, S.HANDLING], None, [roles.SUPERVISOR]),
+    # 督办: a supervisor, or the system when a case is overdue, chases it; staff-only.
+    Action.ESCALATE: _move(
+        [S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING], None, [roles.SUPERVISOR, SYSTEM]
+    ),
 }
 
 
@@ -132,6 +144,9 @@ def transition(
     move = check_move(case, action, by=by, as_public=as_public)
     target = move.target or case.state
     now = at or timezone.now()
+    if target != case.state:
+        # Every stage has its own time limit (cases.deadlines).
+        changes.setdefault("due_at", deadlines.stage_due_at(case, target, now))
     with transaction.atomic():
         updated = Case.objects.filter(pk=case.pk, version=case.version, state=case.state).update(
             state=target, version=F("version") + 1, updated_at=now, **changes
@@ -182,6 +197,7 @@ def create(
     if not may(by, Action.SUBMIT, as_public=as_public):
         raise NotAllowed(_("您没有权限代为提交诉求。"))
     now = at or timezone.now()
+    case.due_at = deadlines.stage_due_at(case, State.SUBMITTED, now)
     case.state = State.SUBMITTED
     case.version = 0
     case.save(force_insert=True)

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "cases",
     "web",
     "api",
+    "stats",
+    "notify",
+    "residents",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "web.elder.ElderModeMiddleware",
 ]
 
 ROOT_URLCONF = "minsheng.urls"
@@ -186,6 +190,12 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 20
 MINSHENG_RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 7)
 # Wrong phone-digit guesses allowed per case per hour when rating.
 MINSHENG_RATING_MAX_TRIES = 5
+# Voice notes (语音留言): size and length limits, and the optional offline transcription engine
+# ("none" or "vosk" with a model directory unpacked by the operator; see cases.transcription).
+MINSHENG_MAX_VOICE_BYTES = env_int("MAX_VOICE_BYTES", 5 * 1024 * 1024)
+MINSHENG_MAX_VOICE_SECONDS = env_int("MAX_VOICE_SECONDS", 120)
+MINSHENG_TRANSCRIPTION_ENGINE = env_str("TRANSCRIPTION_ENGINE", "none")
+MINSHENG_TRANSCRIPTION_MODEL_DIR = env_str("TRANSCRIPTION_MODEL_DIR", "")
 
 # Security: strict by default, relaxed only for local development (DEBUG=1).
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -212,3 +222,37 @@ LOGGING = {
 
 # The sub-district that runs this installation (shown in page titles and SMS).
 MINSHENG_SUBDISTRICT_NAME = env_str("SUBDISTRICT_NAME", "夔北街道")
+
+# Time limits (时限): working hours in TIME_ZONE, Monday to Friday; public holidays and make-up
+# working days are CalendarDay rows, edited in the admin. Reminders go out in the last 20%.
+MINSHENG_WORKING_HOURS = [("09:00", "12:00"), ("13:30", "17:30")]
+MINSHENG_DUE_SOON_FRACTION = 0.2
+
+# Notifications (notify/): SMS through a pluggable gateway backend, e-mail through Django's.
+# SMS_BACKEND: "console" (prints to the worker's output) or "http" (a provider's HTTP gateway).
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
+SMS_HTTP_KEY = env_str("SMS_HTTP_KEY", "")
+SMS_HTTP_TEMPLATE = env_str("SMS_HTTP_TEMPLATE", "")
+SMS_HTTP_SIGN = env_str("SMS_HTTP_SIGN", "")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 30)
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 30)
+NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 1800)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "minsheng@localhost")
+
+# Resident sign-in with one-time SMS codes (residents/).
+RESIDENT_CODE_MINUTES = 10
+RESIDENT_CODE_MAX_TRIES = 5
+RESIDENT_CODES_PER_PHONE_PER_HOUR = 5
+RESIDENT_CODES_PER_IP_PER_HOUR = env_int("RESIDENT_CODES_PER_IP_PER_HOUR", 20)

@@ -5,4 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("api.urls")),
     path("", include("web.urls")),
+    path("", include("stats.urls")),
+    path("", include("residents.urls")),
 ]

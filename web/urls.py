@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import desk, elder, supervision, views, voice
 
 app_name = "web"
 urlpatterns = [
@@ -12,10 +12,32 @@ urlpatterns = [
     path("cases/<str:number>", views.progress, name="progress"),
     path("cases/<str:number>/submitted", views.submitted, name="submitted"),
     path("cases/<str:number>/rate", views.rate, name="rate"),
+    path("cases/<str:number>/receipt", desk.receipt, name="receipt"),
+    path("desk/", desk.home, name="desk_home"),
+    path("desk/new", desk.submit, name="desk_submit"),
+    path("desk/lookup", desk.lookup, name="desk_lookup"),
+    path("desk/follow-ups", desk.follow_ups, name="desk_follow_ups"),
+    path("desk/cases/<str:number>", desk.case_page, name="desk_case"),
+    path("desk/cases/<str:number>/appointment", desk.appointment, name="desk_appointment"),
+    path("desk/cases/<str:number>/follow-up", desk.follow_up, name="desk_follow_up"),
     path("media/attachments/<int:pk>/<str:variant>", views.attachment, name="attachment"),
+    path("elder/", elder.problem, name="elder_problem"),
+    path("elder/where", elder.place, name="elder_place"),
+    path("elder/check", elder.check, name="elder_check"),
+    path("elder/voice", elder.pending_voice, name="elder_voice"),
+    path("staff/voice/<int:pk>", voice.voice_note, name="voice_note"),
+    path("staff/voice/<int:pk>/transcript", voice.transcript, name="voice_transcript"),
     path("staff/login", views.StaffLoginView.as_view(), name="login"),
     path("staff/logout", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/cases/<str:number>", views.staff_case, name="staff_case"),
+    path("staff/supervision", supervision.overview, name="supervision"),
+    path(
+        "staff/supervision/extensions/<int:pk>/<str:decision>",
+        supervision.decide_extension,
+        name="decide_extension",
+    ),
+    path("staff/cases/<str:number>/extension", supervision.request_extension, name="request_extension"),
+    path("staff/cases/<str:number>/escalate", supervision.escalate, name="escalate"),
     path("staff/cases/<str:number>/<str:action>", views.staff_action, name="staff_action"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import access, roles, selectors, services, workflow
 from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed
-from cases.models import Attachment, Channel, Rating, State
+from cases.models import Attachment, Channel, PersonalDataAccess, Rating, State
 from cases.validation import mask_phone
 from cases.workflow import Action
 
@@ -50,6 +50,10 @@ def _not_found(request, exc: CaseNotFound):
 
 @require_GET
 def home(request):
+    if getattr(request, "elder", None) and request.elder.on:
+        from .elder import problem_page  # elder mode: the home page is the simpler flow's first screen
+
+        return problem_page(request)
     return render(request, "web/home.html", _home_context())
 
 
@@ -250,7 +254,12 @@ def staff_home(request):
     return render(
         request,
         "web/staff/queue.html",
-        {"page": page, "now": timezone.now(), "role_names": _role_names(user)},
+        {
+            "page": page,
+            "now": timezone.now(),
+            "role_names": _role_names(user),
+            "may_register": roles.has_role(user, roles.VOLUNTEER, roles.INTAKE),
+        },
     )
 
 
@@ -359,6 +368,8 @@ def staff_case(request, number):
         case = access.case_for_staff(request.user, number)
     except CaseNotFound as exc:
         return _not_found(request, exc)
+    if roles.has_role(request.user, roles.VOLUNTEER):  # a volunteer's every view of personal data is logged
+        PersonalDataAccess.objects.create(user=request.user, case=case, at=timezone.now(), via="staff_case")
     return render(request, "web/staff/case.html", _staff_case_context(request, case))
 
 

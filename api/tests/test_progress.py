@@ -2,8 +2,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cases import services
 from cases.models import CaseEvent
-from cases.testing import case_in, submit
+from cases.testing import case_in
 
 
 def get(client, case):
@@ -72,11 +73,20 @@ def test_unknown_or_malformed_numbers_are_404(client, users, number):
     assert response.json()["detail"]
 
 
-def test_it_needs_few_queries(client, users):
-    submitted, completed = submit(), case_in("completed", users)
+def test_a_repeated_lookup_is_served_from_the_cache_in_two_queries(client, users):
+    completed = case_in("completed", users)
+    first = get(client, completed)
     with CaptureQueriesContext(connection) as queries:
-        assert get(client, submitted).status_code == 200
+        again = get(client, completed)
+    # The case's version, then the cached body: no events, photos or serialisation.
     assert len(queries) <= 2
-    with CaptureQueriesContext(connection) as queries:
-        assert get(client, completed).status_code == 200
-    assert len(queries) <= 4
+    assert again.json() == first.json()
+
+
+def test_a_change_is_visible_at_once_despite_the_cache(client, users):
+    case = case_in("dispatched", users)
+    assert get(client, case).json()["stage"] == "dispatched"
+    services.start(case, by=users["handler"])
+    body = get(client, case).json()
+    assert body["stage"] == "handling"
+    assert body["stages"][3]["actor"] == "李四"

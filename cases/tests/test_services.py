@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cases import photos, services
+from cases.deadlines import WorkCalendar
 from cases.errors import InvalidMove, NotAllowed
 from cases.models import Attachment, Case, CaseEvent, Category, Community, Department, Rating, Resolution
 from cases.testing import case_in, jpeg, submit
@@ -126,7 +127,9 @@ def test_submit_stores_photos_and_writes_one_event(users, stored_files):
     assert case.attachments.filter(kind="photo").count() == 2
     assert len(stored_files()) == 4  # two photos, two thumbnails
     assert [e.action for e in case.events.all()] == ["submit"]
-    assert case.due_at == case.submitted_at + timedelta(hours=48)
+    # Stage 1's limit is the category's accept limit, in working hours (cases.deadlines).
+    limit = case.category.accept_limit_hours
+    assert case.due_at == WorkCalendar().add_working_hours(case.submitted_at, limit)
 
 
 def test_submit_rounds_a_position_to_the_stored_precision(users):

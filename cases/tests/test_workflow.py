@@ -29,6 +29,9 @@ EXPECTED_MOVES = {
     "rate": ({"completed"}, "closed"),
     "reopen": ({"completed"}, "handling"),
     "auto_close": ({"completed"}, "closed"),
+    "follow_up": ({"completed"}, None),
+    "extend": ({"dispatched", "handling"}, None),
+    "escalate": ({"submitted", "accepted", "dispatched", "handling"}, None),
 }
 # action: who may make it (WORKFLOW.md "who" column). "handler" is the case's own department.
 EXPECTED_WHO = {
@@ -42,6 +45,9 @@ EXPECTED_WHO = {
     "rate": {"public", "anonymous_public", "volunteer", "intake"},
     "reopen": {"public", "anonymous_public", "volunteer", "intake"},
     "auto_close": {"system"},
+    "follow_up": {"volunteer", "intake"},
+    "extend": {"supervisor"},
+    "escalate": {"supervisor", "system"},
 }
 ACTORS = [
     "intake",

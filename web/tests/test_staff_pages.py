@@ -152,7 +152,11 @@ def test_only_the_moves_the_user_may_make_now_are_offered(client, users):
     assert f'action="/staff/cases/{case.number}/complete"' not in page
     client.force_login(users["supervisor"])
     page = text(client.get(f"/staff/cases/{case.number}"))
-    assert f'action="/staff/cases/{case.number}/' not in page
+    # A supervisor makes no workflow move of the stage; the one thing offered is escalation (督办).
+    assert f'action="/staff/cases/{case.number}/escalate"' in page
+    assert f'action="/staff/cases/{case.number}/' not in page.replace(
+        f'action="/staff/cases/{case.number}/escalate"', ""
+    )
 
 
 def test_the_handler_is_offered_return_start_then_complete(client, users):

@@ -1,0 +1,222 @@
+"""Help-desk operations of the JSON API (a desk tablet app, outside checks): submitting for a
+resident with a volunteer's or intake officer's token, a resident's cases by full phone number,
+appointments and follow-up calls. Mounted on the API by api.rest (mount())."""
+
+from datetime import datetime
+from typing import Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+from ninja.errors import AuthenticationError
+from pydantic import Field
+
+from cases import access, helpdesk, roles, selectors, services
+from cases.errors import NotAllowed
+from cases.models import Category, Channel, Community, HelpDesk, Score
+
+from . import presenters
+from .auth import TokenAuth
+from .schemas import ErrorOut, MoveOut, ProgressOut, QueueItemOut, RatingOut, Strict, SubmitIn
+
+token_auth = TokenAuth()
+router = Router(tags=["help desk"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class OnBehalfIn(SubmitIn):
+    """POST /cases with a volunteer's or intake officer's token: the case is for a resident."""
+
+    community: str = Field("", description="社区代码; defaults to the desk's community")
+    phone: str = Field("", description="居民电话; 代办岗可不填 (the desk's phone is then the contact)")
+    consent: bool = Field(False, description="居民本人同意代为提交; must be true for help_desk")
+    desk: str = Field("", description="代办岗代码; defaults to the volunteer's desk")
+    channel: Literal["help_desk", "phone", "walk_in"] | None = Field(
+        None, description="help_desk (volunteers, the default for them); phone or walk_in (intake)"
+    )
+
+
+class ResidentCaseOut(QueueItemOut):
+    channel: str
+    desk: str | None = Field(None, description="代办岗代码")
+    progress: str = Field(description="进度,用念给居民听的话说 / the progress in plain words")
+
+
+class AppointmentIn(Strict):
+    appointment_at: datetime = Field(description="预约上门时间, ISO 8601")
+
+
+class FollowUpIn(Strict):
+    reached: bool = Field(description="是否联系上居民")
+    solved: bool | None = Field(None, description="问题是否解决")
+    score: Literal["satisfied", "basically_satisfied", "dissatisfied"] | None = None
+    note: str = ""
+
+
+class FollowUpOut(Strict):
+    reached: bool
+    solved: bool | None
+    note: str
+    at: datetime
+    by: str = Field(description="回访人")
+    attempt: int = Field(description="第几次回访(本次办理结果)")
+    rating: RatingOut | None
+    via: str | None = Field(None, description="follow_up: the rating was given on this call")
+
+
+class FollowedUpOut(ProgressOut):
+    follow_up: FollowUpOut
+
+
+# ---------------------------------------------------------------------------------------------
+# POST /cases with a token (called by api.rest.submit_case).
+
+
+def submitter(request):
+    """The user of an optional bearer token on POST /cases; None without an Authorization header
+    (the public, exactly as before). A bad token is a 401, a role that may not register a 403."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _sep, token = header.partition(" ")
+    user = token_auth.authenticate(request, token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise AuthenticationError()
+    if not helpdesk.may_register(user):
+        raise NotAllowed(_("您没有权限代为提交诉求。不带令牌提交即为居民自助提交。"))
+    return user
+
+
+def _by_code(model, code: str):
+    return model.objects.filter(code=code, is_active=True).first() if code else None
+
+
+def submit_on_behalf(request, user, read_input):
+    """Create a case for a resident; `read_input(request, schema)` parses JSON or multipart."""
+    data, photos = read_input(request, OnBehalfIn)
+    errors: dict[str, list[str]] = {}
+    category = _by_code(Category, data.category)
+    if category is None and data.category:
+        errors["category"] = [_("没有代码为“%(code)s”的诉求类型。") % {"code": data.category[:32]}]
+    community = _by_code(Community, data.community)
+    if community is None and data.community:
+        errors["community"] = [_("没有代码为“%(code)s”的社区。") % {"code": data.community[:32]}]
+    desk = _by_code(HelpDesk, data.desk)
+    if desk is None and data.desk:
+        errors["desk"] = [_("没有代码为“%(code)s”的代办岗。") % {"code": data.desk[:32]}]
+    channel = data.channel
+    if channel is None:
+        if roles.has_role(user, roles.VOLUNTEER):
+            channel = Channel.HELP_DESK
+        else:
+            errors["channel"] = [_("请填写渠道:phone(来电)或 walk_in(来访)。")]
+    if not data.community and channel == Channel.HELP_DESK:
+        # The desk's community is the default, as on the desk's form.
+        own = desk or helpdesk.desks_of(user).first()
+        community = own.community if own else None
+    try:
+        # Nothing may be saved once an error is known: without a category the service checks the
+        # other fields, raises, and writes nothing, so the client gets every message at once.
+        case = helpdesk.submit_for_resident(
+            by=user,
+            channel=channel or Channel.HELP_DESK,
+            desk=desk,
+            consent=data.consent,
+            category=None if errors else category,
+            community=community,
+            address=data.address,
+            description=data.description,
+            name=data.name,
+            phone=data.phone,
+            age_band=data.age_band,
+            email=data.email.strip(),
+            photo_files=photos,
+        )
+    except DjangoValidationError as exc:
+        merged = dict(exc.message_dict)
+        if category is not None:
+            merged.pop("category", None)
+        merged.update(errors)
+        raise DjangoValidationError(merged) from exc
+    return Status(201, presenters.submitted_data(case))
+
+
+# ---------------------------------------------------------------------------------------------
+# GET /cases?phone= (mounted on the API's own router: the path is the same as POST /cases).
+
+
+def cases_by_phone(request, phone: str):
+    """A resident's cases by their full phone number, newest first; every case returned is logged."""
+    cases = helpdesk.cases_for_phone(request.auth, phone)
+    rows = []
+    for case in cases:
+        row = presenters.queue_item(case)
+        row["channel"] = case.channel
+        row["desk"] = case.desk.code if case.desk_id else None
+        row["progress"] = selectors.plain_progress(selectors.public_progress(case))
+        rows.append(row)
+    return rows
+
+
+def _case(request, number: str, via: str):
+    case = access.case_for_staff(request.auth, number)
+    if roles.has_role(request.auth, roles.VOLUNTEER):
+        helpdesk.log_view(request.auth, case, via)
+    return case
+
+
+@router.post("/cases/{number}/appointment", response={200: MoveOut, **ERRORS}, auth=token_auth)
+def set_appointment(request, number: str, payload: AppointmentIn):
+    """Record the time the resident agreed with the handler (volunteer, intake or the handler)."""
+    case = _case(request, number, "api_appointment")
+    event = services.set_appointment(case, by=request.auth, appointment_at=payload.appointment_at)
+    data = presenters.progress_data(selectors.public_progress(case))
+    data["event"] = presenters.event_data(event)
+    return data
+
+
+@router.post("/cases/{number}/follow-ups", response={201: FollowedUpOut, **ERRORS}, auth=token_auth)
+def record_follow_up(request, number: str, payload: FollowUpIn):
+    """A follow-up call (回访); with a score, the resident's rating, recorded as given by phone."""
+    case = _case(request, number, "api_follow_up")
+    call = helpdesk.record_follow_up(
+        case,
+        by=request.auth,
+        reached=payload.reached,
+        solved=payload.solved,
+        score=payload.score or "",
+        note=payload.note,
+    )
+    data = presenters.progress_data(selectors.public_progress(case))
+    rating = call.rating
+    data["follow_up"] = {
+        "reached": call.reached,
+        "solved": call.solved,
+        "note": call.note,
+        "at": presenters.local(call.at),
+        "by": roles.display_name(call.by),
+        "attempt": call.resolution.follow_ups.filter(id__lte=call.id).count() if call.resolution else 1,
+        "rating": (
+            {
+                "score": rating.score,
+                "label": str(Score(rating.score).label),
+                "at": presenters.local(rating.at),
+            }
+            if rating
+            else None
+        ),
+        "via": rating.via if rating else None,
+    }
+    return Status(201, data)
+
+
+def mount(api) -> None:
+    """Add the help-desk operations to `api`."""
+    api.get(
+        "/cases",
+        response={200: list[ResidentCaseOut], **ERRORS},
+        auth=token_auth,
+        tags=["help desk"],
+        summary="A resident's cases by their full phone number (volunteers and staff)",
+    )(cases_by_phone)
+    api.add_router("", router)

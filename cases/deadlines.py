@@ -1,0 +1,159 @@
+"""Time limits (时限): when the current stage of a case is due, counted in working time.
+
+Working time is Monday to Friday within settings.MINSHENG_WORKING_HOURS (Asia/Shanghai), except
+the CalendarDay rows: a public holiday on a weekday is not worked, a make-up working day (调休) on
+a weekend is. Urgent categories (停水停电) count plain clock hours. Knows nothing of HTTP.
+"""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import CalendarDay, Case, Category, State
+
+# Far enough for any real limit; stops a calendar with no working day at all from looping forever.
+MAX_DAYS = 3 * 366
+_CHUNK_DAYS = 62
+
+
+class DueStatus:
+    """How a case stands against its time limit, for queue flags."""
+
+    ON_TIME = "on_time"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    NONE = ""
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _windows() -> list[tuple[time, time]]:
+    return [
+        (time.fromisoformat(start), time.fromisoformat(end)) for start, end in settings.MINSHENG_WORKING_HOURS
+    ]
+
+
+class WorkCalendar:
+    """Which days are worked; reads CalendarDay rows in chunks and keeps them for its own lifetime
+    (one call, one job run, one page), so it never serves stale data for long."""
+
+    def __init__(self) -> None:
+        self._overrides: dict[date, bool] = {}
+        self._loaded: set[int] = set()
+
+    def _load(self, day: date) -> None:
+        chunk = day.toordinal() // _CHUNK_DAYS
+        if chunk in self._loaded:
+            return
+        first = date.fromordinal(chunk * _CHUNK_DAYS)
+        last = first + timedelta(days=_CHUNK_DAYS - 1)
+        for row_day, is_workday in CalendarDay.objects.filter(day__range=(first, last)).values_list(
+            "day", "is_workday"
+        ):
+            self._overrides[row_day] = is_workday
+        self._loaded.add(chunk)
+
+    def is_workday(self, day: date) -> bool:
+        self._load(day)
+        if day in self._overrides:
+            return self._overrides[day]
+        return day.weekday() < 5
+
+    def _spans(self, day: date):
+        """The working periods of `day` as aware datetimes."""
+        if not self.is_workday(day):
+            return
+        tz = _tz()
+        for start, end in _windows():
+            yield datetime.combine(day, start, tz), datetime.combine(day, end, tz)
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """The moment `hours` of working time after `start`."""
+        remaining = timedelta(hours=hours)
+        local = start.astimezone(_tz())
+        day = local.date()
+        if remaining <= timedelta(0):
+            return start
+        for _i in range(MAX_DAYS):
+            for span_start, span_end in self._spans(day):
+                begin = max(span_start, local)
+                if begin >= span_end:
+                    continue
+                available = span_end - begin
+                if remaining <= available:
+                    return begin + remaining
+                remaining -= available
+            day += timedelta(days=1)
+        raise ValueError("The working calendar has no working time in the next three years.")
+
+    def working_hours_between(self, start: datetime, end: datetime) -> float:
+        """Working hours from `start` to `end` (negative when `end` is earlier)."""
+        if end < start:
+            return -self.working_hours_between(end, start)
+        total = timedelta(0)
+        local_start, local_end = start.astimezone(_tz()), end.astimezone(_tz())
+        day = local_start.date()
+        while day <= local_end.date():
+            for span_start, span_end in self._spans(day):
+                begin, finish = max(span_start, local_start), min(span_end, local_end)
+                if finish > begin:
+                    total += finish - begin
+            day += timedelta(days=1)
+        return total.total_seconds() / 3600
+
+
+def limit_hours(category: Category, state: str) -> int | None:
+    """The category's limit for a stage: accept, dispatch, then one limit from dispatch to completion."""
+    if state == State.SUBMITTED:
+        return category.accept_limit_hours
+    if state == State.ACCEPTED:
+        return category.dispatch_limit_hours
+    if state in (State.DISPATCHED, State.HANDLING):
+        return category.time_limit_hours
+    return None
+
+
+def add_limit(category: Category, start: datetime, hours: float, calendar: WorkCalendar | None = None):
+    if category.is_urgent:
+        return start + timedelta(hours=hours)
+    return (calendar or WorkCalendar()).add_working_hours(start, hours)
+
+
+def stage_due_at(case: Case, target: str, start: datetime) -> datetime | None:
+    """When the stage `case` is entering (`target`) is due, starting at `start`.
+
+    The limit from dispatch to completion covers on-site handling too: starting work keeps the
+    dispatch deadline. A reopened case (重办) gets a fresh one. A finished case keeps the deadline
+    of its last stage, so one can still tell whether it was finished in time.
+    """
+    if target == State.HANDLING and case.state == State.DISPATCHED:
+        return case.due_at
+    hours = limit_hours(case.category, target)
+    if hours is None:
+        return case.due_at
+    return add_limit(case.category, start, hours)
+
+
+def due_status(case: Case, now: datetime | None = None, calendar: WorkCalendar | None = None) -> str:
+    """On time, due soon (within the last 20% of the stage's limit) or overdue; '' when none applies."""
+    if case.due_at is None or case.state not in (
+        State.SUBMITTED,
+        State.ACCEPTED,
+        State.DISPATCHED,
+        State.HANDLING,
+    ):
+        return DueStatus.NONE
+    now = now or timezone.now()
+    if case.due_at <= now:
+        return DueStatus.OVERDUE
+    hours = limit_hours(case.category, case.state) or 0
+    threshold = hours * settings.MINSHENG_DUE_SOON_FRACTION
+    if case.category.is_urgent:
+        remaining = (case.due_at - now).total_seconds() / 3600
+    else:
+        remaining = (calendar or WorkCalendar()).working_hours_between(now, case.due_at)
+    return DueStatus.DUE_SOON if remaining <= threshold else DueStatus.ON_TIME

@@ -1,0 +1,191 @@
+"""Supervision (督办, 延期): escalating overdue cases and deciding handlers' requests for more time.
+
+Writes go through workflow.transition (actions ESCALATE and EXTEND), so each one is an event row
+and the notify app's listener tells whoever needs to know.
+"""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from . import roles, workflow
+from .errors import Conflict, InvalidMove, NotAllowed
+from .models import Case, CaseEvent, Extension, State
+from .services import stored_language
+from .validation import MAX_REASON, clean_text
+from .workflow import Action
+
+OPEN_STATES = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING]
+MAX_EXTENSION_DAYS = 60
+
+
+def _local(dt: datetime) -> str:
+    return date_format(timezone.localtime(dt, timezone.get_default_timezone()), "Y-m-d H:i")
+
+
+def escalate(case: Case, *, by, note: str = "", at: datetime | None = None) -> CaseEvent:
+    """督办: a supervisor (or the system, `by=None`) chases a case; staff see it in the timeline."""
+    workflow.check_move(case, Action.ESCALATE, by=by)
+    try:
+        note = clean_text(note, label=_("督办意见"), max_length=MAX_REASON, required=False)
+    except ValidationError as exc:
+        raise ValidationError({"note": exc.messages}) from exc
+    with stored_language():
+        if by is None:
+            actor_name = _("系统")
+            note = note or _("已超过办理时限(%(due)s),系统自动督办") % {"due": _local(case.due_at)}
+        else:
+            actor_name = ""
+            note = note or _("领导督办")
+    return workflow.transition(
+        case, Action.ESCALATE, by=by, actor_name=actor_name, private_note=note, is_public=False, at=at
+    )
+
+
+def escalated_since_due():
+    """For annotate(): whether the case was escalated after its current deadline passed."""
+    return Exists(
+        CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.ESCALATE, at__gte=OuterRef("due_at"))
+    )
+
+
+def overdue_cases(now: datetime | None = None) -> QuerySet[Case]:
+    now = now or timezone.now()
+    return Case.objects.filter(state__in=OPEN_STATES, due_at__lt=now)
+
+
+def not_yet_due(now: datetime | None = None) -> QuerySet[Case]:
+    now = now or timezone.now()
+    return Case.objects.filter(state__in=OPEN_STATES, due_at__gte=now)
+
+
+def escalate_overdue(*, now: datetime | None = None) -> int:
+    """Escalate every overdue open case once per deadline; return how many were escalated."""
+    now = now or timezone.now()
+    due = (
+        overdue_cases(now)
+        .annotate(already=escalated_since_due())
+        .filter(already=False)
+        .select_related("category", "department", "desk")
+    )
+    escalated = 0
+    for case in due.iterator():
+        try:
+            escalate(case, by=None, at=now)
+            escalated += 1
+        except (InvalidMove, Conflict):
+            continue  # moved on meanwhile: the next run sees it again if still overdue
+    return escalated
+
+
+def _handler_of(user, case: Case) -> bool:
+    profile = getattr(user, "staff_profile", None)
+    return (
+        roles.has_role(user, roles.HANDLER)
+        and profile is not None
+        and case.department_id is not None
+        and profile.department_id == case.department_id
+    )
+
+
+def request_extension(case: Case, *, by, reason: str, new_due_at: datetime | None) -> Extension:
+    """A handler of the case's department asks for more time; a supervisor decides."""
+    if not _handler_of(by, case):
+        raise NotAllowed(_("只有负责此诉求的部门办理人员可以申请延期。"))
+    if case.state not in (State.DISPATCHED, State.HANDLING):
+        raise InvalidMove(_("只有派单后、办理完成前的诉求可以申请延期。"))
+    errors: dict[str, list[str]] = {}
+    try:
+        reason = clean_text(reason, label=_("延期原因"), max_length=MAX_REASON)
+    except ValidationError as exc:
+        errors["reason"] = exc.messages
+    now = timezone.now()
+    if new_due_at is None:
+        errors["new_due_at"] = [_("请填写申请延期到的时间。")]
+    else:
+        if timezone.is_naive(new_due_at):
+            new_due_at = timezone.make_aware(new_due_at)
+        if new_due_at <= max(now, case.due_at or now):
+            errors["new_due_at"] = [_("延期后的时间必须晚于现在的办理时限。")]
+        elif new_due_at > now + timedelta(days=MAX_EXTENSION_DAYS):
+            errors["new_due_at"] = [_("延期不能超过 %(days)d 天。") % {"days": MAX_EXTENSION_DAYS}]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if case.extensions.filter(status=Extension.Status.PENDING).exists():
+            raise InvalidMove(_("此诉求已有一份待审批的延期申请,请等待督办领导审批。"))
+        return Extension.objects.create(
+            case=case, requested_by=by, requested_at=now, reason=reason, new_due_at=new_due_at
+        )
+
+
+def _decide(extension: Extension, *, by, status: str) -> bool:
+    """Compare-and-swap the decision: of two supervisors deciding at once, exactly one does."""
+    if not roles.has_role(by, roles.SUPERVISOR):
+        raise NotAllowed(_("只有督办领导可以审批延期申请。"))
+    return (
+        Extension.objects.filter(pk=extension.pk, status=Extension.Status.PENDING).update(
+            status=status, decided_by=by, decided_at=timezone.now()
+        )
+        == 1
+    )
+
+
+def approve_extension(extension: Extension, *, by) -> CaseEvent:
+    """Approve: the case's due_at moves and the timeline says so; the resident is told (notify)."""
+    case = extension.case
+    workflow.check_move(case, Action.EXTEND, by=by)
+    with transaction.atomic():
+        if not _decide(extension, by=by, status=Extension.Status.APPROVED):
+            raise Conflict(_("这份延期申请已经审批过了。"))
+        with stored_language():
+            note = _("申请延期至%(at)s") % {"at": _local(extension.new_due_at)}
+        event = workflow.transition(
+            case,
+            Action.EXTEND,
+            by=by,
+            public_note=note,
+            private_note=extension.reason,
+            due_at=extension.new_due_at,
+        )
+    extension.refresh_from_db()
+    return event
+
+
+def refuse_extension(extension: Extension, *, by) -> None:
+    """Refuse: the deadline stays; the handler sees the decision on the case page."""
+    with transaction.atomic():
+        if not _decide(extension, by=by, status=Extension.Status.REFUSED):
+            raise Conflict(_("这份延期申请已经审批过了。"))
+    extension.refresh_from_db()
+
+
+def pending_extensions() -> QuerySet[Extension]:
+    return Extension.objects.filter(status=Extension.Status.PENDING).select_related(
+        "case", "case__category", "case__department", "requested_by"
+    )
+
+
+def repeatedly_returned(minimum: int = 2) -> QuerySet[Case]:
+    """Open cases departments sent back (退单) `minimum` times or more: who should really own them?"""
+    return (
+        Case.objects.filter(state__in=OPEN_STATES)
+        .annotate(returns=Count("events", filter=Q(events__action=Action.RETURN)))
+        .filter(returns__gte=minimum)
+        .select_related("category", "community", "department")
+        .order_by("-returns", "submitted_at")
+    )
+
+
+def recently_escalated(days: int = 14) -> QuerySet[CaseEvent]:
+    since = timezone.now() - timedelta(days=days)
+    return (
+        CaseEvent.objects.filter(action=Action.ESCALATE, at__gte=since)
+        .select_related("case", "case__category", "case__department")
+        .order_by("-at")
+    )

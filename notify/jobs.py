@@ -1,0 +1,42 @@
+"""The worker's periodic jobs: reminders before a deadline, escalation after it, closing unrated cases."""
+
+import logging
+from datetime import datetime
+
+from django.utils import timezone
+
+from cases import deadlines, services, supervision
+from cases.models import Case, State
+
+from . import outbox
+
+logger = logging.getLogger("minsheng.notify")
+
+
+def send_reminders(*, now: datetime | None = None) -> int:
+    """Queue a reminder to the department of every case that is due soon (once per deadline)."""
+    now = now or timezone.now()
+    calendar = deadlines.WorkCalendar()
+    cases = Case.objects.filter(
+        state__in=[State.DISPATCHED, State.HANDLING], due_at__gt=now, department__isnull=False
+    ).select_related("category", "department")
+    queued = 0
+    for case in cases.iterator():
+        if deadlines.due_status(case, now, calendar) != deadlines.DueStatus.DUE_SOON:
+            continue
+        message = outbox.queue_reminder(case, now=now)
+        if message is not None and message.created_at == now:
+            queued += 1
+    return queued
+
+
+def run_periodic(*, now: datetime | None = None, close: bool = True) -> dict[str, int]:
+    """One round of every periodic job; each job is safe to run from several workers at once."""
+    now = now or timezone.now()
+    done = {
+        "reminders": send_reminders(now=now),
+        "escalated": supervision.escalate_overdue(now=now),
+    }
+    if close:
+        done["closed"] = services.close_unrated(now=now)
+    return done

@@ -1,0 +1,212 @@
+"""Writing the outbox: which changes a resident hears about, in what words, at which number.
+
+`on_case_event` is registered with cases.hooks, so its rows are written inside the transaction
+of the change itself: a change that commits always has its message queued, a change that rolls
+back never sends one. The worker (notify.sender) sends them afterwards.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from cases.models import Case, CaseEvent
+from cases.validation import mask_phone, normalize_phone
+from cases.workflow import Action
+
+from .models import Channel, Message
+
+MAX_REASON_IN_SMS = 60
+
+
+def mask(recipient: str) -> str:
+    """A recipient as it may appear in logs: 138****1234, or z***@example.org."""
+    if "@" in recipient:
+        name, _sep, domain = recipient.partition("@")
+        return f"{name[:1]}***@{domain}"
+    return mask_phone(recipient)
+
+
+def mobile(raw: str) -> str:
+    """The number as an SMS recipient, or '' for a landline, nothing, or something unreadable."""
+    try:
+        phone = normalize_phone(raw or "")
+    except ValidationError:
+        return ""
+    return phone if len(phone) == 11 and phone.startswith("1") else ""
+
+
+def progress_url(case: Case) -> str:
+    return settings.SITE_URL + reverse("web:progress", args=[case.number])
+
+
+def staff_url(case: Case) -> str:
+    return settings.SITE_URL + reverse("web:staff_case", args=[case.number])
+
+
+def _local(dt: datetime) -> str:
+    return date_format(timezone.localtime(dt, timezone.get_default_timezone()), "Y-m-d H:i")
+
+
+def _prefix() -> str:
+    return "【%s】" % _(settings.MINSHENG_SUBDISTRICT_NAME)
+
+
+def queue(
+    *,
+    key: str,
+    channel: str,
+    recipient: str,
+    text: str,
+    case: Case | None = None,
+    event: CaseEvent | None = None,
+    subject: str = "",
+    sensitive: bool = False,
+    now: datetime | None = None,
+) -> Message:
+    """Add a message to the outbox, once: the same key, channel and recipient is never queued twice."""
+    now = now or timezone.now()
+    message, _created = Message.objects.get_or_create(
+        key=key,
+        channel=channel,
+        recipient=recipient,
+        defaults={
+            "case": case,
+            "event": event,
+            "subject": subject,
+            "text": text,
+            "sensitive": sensitive,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    )
+    return message
+
+
+def resident_text(event: CaseEvent) -> str:
+    """The SMS a resident gets for `event`, or '' when the event is not one they are told about."""
+    case = event.case
+    values = {
+        "prefix": _prefix(),
+        "number": case.number,
+        "url": progress_url(case),
+        "department": case.department.name if case.department_id else "",
+    }
+    action = event.action
+    if action == Action.ACCEPT:
+        return _("%(prefix)s您的诉求已受理,编号%(number)s。办理进度:%(url)s") % values
+    if action == Action.REJECT:
+        reason = event.public_note
+        if len(reason) > MAX_REASON_IN_SMS:
+            reason = reason[: MAX_REASON_IN_SMS - 1] + "…"
+        return _("%(prefix)s您的诉求%(number)s不予受理,原因:%(reason)s。详情:%(url)s") % {
+            **values,
+            "reason": reason,
+        }
+    if action == Action.DISPATCH:
+        return _("%(prefix)s您的诉求%(number)s已派给%(department)s办理。办理进度:%(url)s") % values
+    if action in (Action.START, Action.APPOINT) and event.appointment_at:
+        return _("%(prefix)s您的诉求%(number)s:%(department)s预约%(at)s上门办理。办理进度:%(url)s") % {
+            **values,
+            "at": _local(event.appointment_at),
+        }
+    if action == Action.COMPLETE:
+        return _("%(prefix)s您的诉求%(number)s已办理完成,请查看结果并评价:%(url)s") % values
+    if action == Action.REOPEN:
+        return _("%(prefix)s您的诉求%(number)s将重新办理,请留意办理进度:%(url)s") % values
+    if action == Action.EXTEND and case.due_at:
+        return _("%(prefix)s您的诉求%(number)s办理时限已延期至%(at)s。办理进度:%(url)s") % {
+            **values,
+            "at": _local(case.due_at),
+        }
+    return ""
+
+
+def resident_sms_number(case: Case) -> str:
+    """The resident's mobile number; for a help-desk case without one, the desk's (if a mobile)."""
+    number = mobile(case.phone)
+    if not number and case.desk_id:
+        number = mobile(case.desk.phone)
+    return number
+
+
+def on_case_event(event: CaseEvent) -> None:
+    """Queue the messages `event` calls for (inside the event's transaction)."""
+    case = event.case
+    with translation.override(settings.LANGUAGE_CODE):
+        if event.action == Action.ESCALATE:
+            _queue_escalation(event)
+            return
+        if not event.is_public:
+            return
+        text = resident_text(event)
+        if not text:
+            return
+        key = f"event:{event.pk}"
+        number = resident_sms_number(case)
+        if number and not case.sms_opt_out:
+            queue(key=key, channel=Channel.SMS, recipient=number, text=text, case=case, event=event)
+        if case.email:
+            subject = _("%(prefix)s诉求%(number)s办理进度") % {"prefix": _prefix(), "number": case.number}
+            queue(
+                key=key,
+                channel=Channel.EMAIL,
+                recipient=case.email,
+                subject=subject,
+                text=text,
+                case=case,
+                event=event,
+            )
+
+
+def _queue_escalation(event: CaseEvent) -> None:
+    """督办 reaches the responsible department's phone; the resident is not told (staff-only)."""
+    case = event.case
+    number = mobile(case.department.phone) if case.department_id else ""
+    if not number:
+        return
+    text = _("%(prefix)s督办:诉求%(number)s(%(category)s)已超过办理时限,请尽快办理。%(url)s") % {
+        "prefix": _prefix(),
+        "number": case.number,
+        "category": case.category.name,
+        "url": staff_url(case),
+    }
+    queue(key=f"event:{event.pk}", channel=Channel.SMS, recipient=number, text=text, case=case, event=event)
+
+
+def queue_reminder(case: Case, *, now: datetime | None = None) -> Message | None:
+    """Remind the responsible department that `case` is due soon; once per deadline."""
+    number = mobile(case.department.phone) if case.department_id else ""
+    if not number or case.due_at is None:
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("%(prefix)s提醒:诉求%(number)s(%(category)s)将于%(due)s到期,请按时办结。%(url)s") % {
+            "prefix": _prefix(),
+            "number": case.number,
+            "category": case.category.name,
+            "due": _local(case.due_at),
+            "url": staff_url(case),
+        }
+    return queue(
+        key=f"remind:{case.pk}:{int(case.due_at.timestamp())}",
+        channel=Channel.SMS,
+        recipient=number,
+        text=text,
+        case=case,
+        now=now,
+    )
+
+
+def queue_sign_in_code(*, phone: str, code: str, key: str, minutes: int) -> Message:
+    """A resident's one-time sign-in code (the text is blanked once sent)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("%(prefix)s您的登录验证码是%(code)s,%(minutes)d分钟内有效。如非本人操作,请忽略。") % {
+            "prefix": _prefix(),
+            "code": code,
+            "minutes": minutes,
+        }
+    return queue(key=key, channel=Channel.SMS, recipient=phone, text=text, sensitive=True)

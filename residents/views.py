@@ -1,0 +1,198 @@
+"""Resident pages: sign in with a one-time SMS code, then "我的诉求". Submitting never needs this.
+
+A signed-in resident is a phone number in the session (no password, no staff account): the pages
+show the cases with that number, and nothing else.
+"""
+
+import ipaddress
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases import services as case_services
+from cases.errors import Conflict, InvalidMove, NotAllowed
+from cases.models import Case, Rating, State
+from cases.validation import mask_phone
+from web.forms import add_service_errors
+
+from . import forms, services
+
+SESSION_PHONE = "resident_phone"
+SESSION_PENDING = "resident_pending_phone"
+
+
+def client_ip(request) -> str | None:
+    """The client's address. X-Forwarded-For is believed only from a proxy on this machine (nginx),
+    whose last entry is the address it saw; anyone else could write anything there."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    try:
+        if remote and forwarded and ipaddress.ip_address(remote).is_loopback:
+            candidate = forwarded.split(",")[-1].strip()
+            ipaddress.ip_address(candidate)
+            return candidate
+    except ValueError:
+        pass
+    return remote
+
+
+def resident_phone(request) -> str:
+    return request.session.get(SESSION_PHONE, "")
+
+
+def resident_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not resident_phone(request):
+            return redirect("residents:sign_in")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request):
+    if resident_phone(request) and request.method == "GET":
+        return redirect("residents:mine")
+    form = forms.PhoneForm(request.POST or None)
+    status = 200
+    error = ""
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                code = services.request_code(phone=form.cleaned_data["phone"], ip=client_ip(request))
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except NotAllowed as exc:
+                status, error = 429, exc.message
+            else:
+                request.session[SESSION_PENDING] = code.phone
+                messages.info(
+                    request,
+                    _("验证码已发送到 %(phone)s,请查收短信。") % {"phone": mask_phone(code.phone)},
+                )
+                return redirect("residents:enter_code")
+    return render(request, "residents/sign_in.html", {"form": form, "error": error}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def enter_code(request):
+    phone = request.session.get(SESSION_PENDING, "")
+    if not phone:
+        return redirect("residents:sign_in")
+    form = forms.CodeForm(request.POST or None)
+    status = 200
+    error = ""
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                phone = services.verify_code(phone=phone, code=form.cleaned_data["code"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except NotAllowed as exc:
+                status, error = 429, exc.message
+            else:
+                # A new session key on sign-in: a session id planted before cannot be taken over.
+                request.session.cycle_key()
+                request.session.pop(SESSION_PENDING, None)
+                request.session[SESSION_PHONE] = phone
+                return redirect("residents:mine")
+    context = {"form": form, "error": error, "masked_phone": mask_phone(phone)}
+    return render(request, "residents/enter_code.html", context, status=status)
+
+
+@require_POST
+def sign_out(request):
+    request.session.pop(SESSION_PHONE, None)
+    request.session.pop(SESSION_PENDING, None)
+    request.session.cycle_key()
+    messages.info(request, _("您已退出。"))
+    return redirect("web:home")
+
+
+def _own_case(request, number: str) -> Case | None:
+    return services.cases_of(resident_phone(request)).filter(number=(number or "")[:32]).first()
+
+
+def _mine_context(request, *, bound: dict | None = None, problem: str = "") -> dict:
+    phone = resident_phone(request)
+    cases = list(services.cases_of(phone))
+    rated = set(
+        Rating.objects.filter(case__in=[c for c in cases if c.state == State.CLOSED]).values_list(
+            "case_id", flat=True
+        )
+    )
+    rows = []
+    for case in cases:
+        form = None
+        if case.state == State.COMPLETED:
+            form = (bound or {}).get(case.number) or forms.ResidentRatingForm(prefix=case.number)
+        rows.append({"case": case, "rating_form": form, "rated": case.pk in rated})
+    return {"rows": rows, "masked_phone": mask_phone(phone), "problem": problem}
+
+
+@resident_required
+def my_cases(request):
+    return render(request, "residents/mine.html", _mine_context(request))
+
+
+@require_POST
+@resident_required
+def rate(request, number):
+    case = _own_case(request, number)
+    if case is None:
+        return render(
+            request,
+            "residents/mine.html",
+            _mine_context(request, problem=_("没有找到您的这个诉求。")),
+            status=404,
+        )
+    form = forms.ResidentRatingForm(request.POST, prefix=case.number)
+    status, problem = 400, ""
+    if form.is_valid():
+        try:
+            rating = case_services.rate(
+                case,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+                by=None,
+                verified=True,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (InvalidMove, Conflict, NotAllowed) as exc:
+            status, problem = 409, exc.message
+        else:
+            messages.success(request, _("感谢您的评价:%(score)s。") % {"score": rating.get_score_display()})
+            return redirect("residents:mine")
+    context = _mine_context(request, bound={case.number: form} if status == 400 else None, problem=problem)
+    return render(request, "residents/mine.html", context, status=status)
+
+
+@require_POST
+@resident_required
+def sms_preference(request, number):
+    case = _own_case(request, number)
+    if case is None:
+        return render(
+            request,
+            "residents/mine.html",
+            _mine_context(request, problem=_("没有找到您的这个诉求。")),
+            status=404,
+        )
+    choice = request.POST.get("sms")
+    if choice not in ("on", "off"):
+        context = _mine_context(request, problem=_("请选择接收或不再接收短信。"))
+        return render(request, "residents/mine.html", context, status=400)
+    services.set_sms_opt_out(case, phone=resident_phone(request), opt_out=choice == "off")
+    if choice == "off":
+        messages.success(request, _("诉求 %(number)s 已退订短信通知。") % {"number": case.number})
+    else:
+        messages.success(request, _("诉求 %(number)s 将继续接收短信通知。") % {"number": case.number})
+    return redirect("residents:mine")

@@ -1,0 +1,274 @@
+"""Keeping the dashboard's aggregates: what a case counts as, and the sums per day and month.
+
+`compute()` turns a case, its events and its ratings into a fact (a dict of CaseFact fields).
+The event listener recomputes the fact of the case that changed and moves the difference
+between its old and new contribution into StatRow with one upsert; `rebuild()` computes every
+fact again from the cases. Both use `compute()`, so they cannot drift apart.
+"""
+
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from datetime import date, datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cases.bulk import insert_rows
+from cases.models import Case, CaseEvent, Channel, Rating, Score, State
+from cases.workflow import Action
+
+from .models import BUCKET_BOUNDS, COLUMNS, GROUPS, KEY, STAGES, CaseFact, StatRow
+
+CASE_VALUES = (
+    "id",
+    "submitted_at",
+    "community_id",
+    "category_id",
+    "department_id",
+    "channel",
+    "age_band",
+    "desk_id",
+    "submitted_by_id",
+    "due_at",
+    "state",
+)
+FACT_FIELDS = [f.name for f in CaseFact._meta.concrete_fields if f.name != "case"]
+_COLUMN_INDEX = {name: i for i, name in enumerate(COLUMNS)}
+# WORKFLOW.md names the extension move "extend"; counted whenever such events exist.
+EXTEND = "extend"
+
+
+def bucket(minutes: int) -> int:
+    """The index of the stage-time bucket holding `minutes`."""
+    return bisect_left(BUCKET_BOUNDS, minutes)
+
+
+def local_day(at: datetime) -> date:
+    """The sub-district's calendar day of a moment, whatever time zone is active."""
+    return timezone.localtime(at, timezone.get_default_timezone()).date()
+
+
+def _minutes(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def rating_summary(ratings) -> tuple[str, datetime | None]:
+    """(score of the latest rating, time of the latest 不满意) from (score, at, id) rows."""
+    latest, feedback_at = None, None
+    for score, at, pk in ratings:
+        if latest is None or (at, pk) > latest[1:]:
+            latest = (score, at, pk)
+        if score == Score.DISSATISFIED and (feedback_at is None or at > feedback_at):
+            feedback_at = at
+    return (latest[0] if latest else ""), feedback_at
+
+
+def compute(case: dict, events, rating: tuple[str, datetime | None]) -> dict:
+    """The fact of one case from its CASE_VALUES, its (action, at, id) events and rating_summary()."""
+    first: dict[str, datetime] = {}
+    counts: Counter = Counter()
+    dispatches = []
+    for action, at, _pk in sorted(events, key=lambda e: (e[1], e[2])):
+        counts[action] += 1
+        first.setdefault(action, at)
+        if action == Action.DISPATCH:
+            dispatches.append(at)
+    accepted_at = first.get(Action.ACCEPT)
+    completed_at = first.get(Action.COMPLETE)
+    due = case["due_at"]
+    completed = completed_at is not None
+    on_time = completed and (due is None or completed_at <= due)
+    # The department's time: from the dispatch that led to the first completion.
+    handed_at = max((d for d in dispatches if d <= completed_at), default=None) if completed else None
+    score, feedback_at = rating
+    return {
+        "day": local_day(case["submitted_at"]),
+        "community": case["community_id"] or 0,
+        "category": case["category_id"] or 0,
+        "department": case["department_id"] or 0,
+        "channel": case["channel"],
+        "age_band": case["age_band"] or "",
+        "desk": case["desk_id"] or 0,
+        "volunteer": (case["submitted_by_id"] or 0) if case["channel"] == Channel.HELP_DESK else 0,
+        "responded": bool(counts[Action.ACCEPT] or counts[Action.REJECT]),
+        "accepted": bool(counts[Action.ACCEPT]),
+        "rejected": case["state"] == State.REJECTED,
+        "completed": completed,
+        "resolved": case["state"] in (State.COMPLETED, State.CLOSED),
+        "on_time": on_time,
+        "late": completed and not on_time,
+        "reopened": bool(counts[Action.REOPEN]),
+        "returns": counts[Action.RETURN],
+        "extensions": counts[EXTEND],
+        "score": score or "",
+        "accept_minutes": _minutes(case["submitted_at"], accepted_at),
+        "dispatch_minutes": _minutes(accepted_at, first.get(Action.DISPATCH)),
+        "complete_minutes": _minutes(handed_at, completed_at),
+        "feedback_at": feedback_at,
+    }
+
+
+def contribution(fact: dict) -> tuple[tuple, list[int]]:
+    """The fact's group key (without grain and day) and what it adds to each column."""
+    vector = [0] * len(COLUMNS)
+    score = fact["score"]
+    values = {
+        "received": 1,
+        "responded": fact["responded"],
+        "accepted": fact["accepted"],
+        "rejected": fact["rejected"],
+        "completed": fact["completed"],
+        "resolved": fact["resolved"],
+        "on_time": fact["on_time"],
+        "late": fact["late"],
+        "rated": bool(score),
+        "satisfied": score == Score.SATISFIED,
+        "basically": score == Score.BASICALLY_SATISFIED,
+        "dissatisfied": score == Score.DISSATISFIED,
+        "reopened": fact["reopened"],
+        "returned": fact["returns"] > 0,
+        "returns": fact["returns"],
+        "extended": fact["extensions"] > 0,
+        "extensions": fact["extensions"],
+    }
+    for name, value in values.items():
+        vector[_COLUMN_INDEX[name]] = int(value)
+    for stage in STAGES:
+        minutes = fact[f"{stage}_minutes"]
+        if minutes is not None:
+            vector[_COLUMN_INDEX[f"{stage}_{bucket(minutes)}"]] = 1
+    return tuple(fact[g] for g in GROUPS), vector
+
+
+def _keys(fact: dict, groups: tuple) -> list[tuple]:
+    day = fact["day"]
+    return [(StatRow.Grain.DAY, day, *groups), (StatRow.Grain.MONTH, day.replace(day=1), *groups)]
+
+
+def add_to(totals: dict, fact: dict, sign: int = 1) -> None:
+    """Add (or with sign -1 take away) a fact's contribution to per-key column totals."""
+    groups, vector = contribution(fact)
+    for key in _keys(fact, groups):
+        row = totals[key]
+        for i, value in enumerate(vector):
+            if value:
+                row[i] += sign * value
+
+
+def upsert(deltas: dict) -> None:
+    """Add per-key column deltas to StatRow in one statement, safe under concurrent writers.
+
+    INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c has the same meaning on PostgreSQL and
+    SQLite: a concurrent insert of the same key waits for the other transaction, then adds to its
+    row; nothing is lost. Keys are sorted so two writers lock rows in the same order (no deadlock).
+    """
+    rows = [(key, vector) for key, vector in sorted(deltas.items()) if any(vector)]
+    if not rows:
+        return
+    used = [i for i in range(len(COLUMNS)) if any(vector[i] for _key, vector in rows)]
+    q = connection.ops.quote_name
+    table = q(StatRow._meta.db_table)
+    names = [*KEY, *(COLUMNS[i] for i in used)]
+    placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
+    sets = ", ".join(f"{q(COLUMNS[i])} = {table}.{q(COLUMNS[i])} + excluded.{q(COLUMNS[i])}" for i in used)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(q(n) for n in names)}) "  # noqa: S608 (names are ours)
+        f"VALUES {', '.join([placeholders] * len(rows))} "
+        f"ON CONFLICT ({', '.join(q(k) for k in KEY)}) DO UPDATE SET {sets}"
+    )
+    params: list = []
+    for key, vector in rows:
+        params.extend(key)
+        params.extend(vector[i] for i in used)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _case_values(case: Case) -> dict:
+    return {
+        "id": case.pk,
+        "submitted_at": case.submitted_at,
+        "community_id": case.community_id,
+        "category_id": case.category_id,
+        "department_id": case.department_id,
+        "channel": case.channel,
+        "age_band": case.age_band,
+        "desk_id": case.desk_id,
+        "submitted_by_id": case.submitted_by_id,
+        "due_at": case.due_at,
+        "state": case.state,
+    }
+
+
+def on_case_event(event: CaseEvent) -> None:
+    """cases.hooks listener: bring the case's fact and the sums up to date, in the event's transaction."""
+    case = event.case
+    if event.action == Action.SUBMIT:
+        old = None
+        events = [(event.action, event.at, event.pk)]
+        rating: tuple[str, datetime | None] = ("", None)
+    else:
+        old = CaseFact.objects.filter(pk=case.pk).values(*FACT_FIELDS).first()
+        events = list(CaseEvent.objects.filter(case_id=case.pk).values_list("action", "at", "id"))
+        rating = rating_summary(Rating.objects.filter(case_id=case.pk).values_list("score", "at", "id"))
+    new = compute(_case_values(case), events, rating)
+    if old == new:
+        return
+    deltas: dict = defaultdict(lambda: [0] * len(COLUMNS))
+    if old is not None:
+        add_to(deltas, old, -1)
+        CaseFact.objects.filter(pk=case.pk).update(**new)
+    else:
+        CaseFact.objects.create(case_id=case.pk, **new)
+    add_to(deltas, new)
+    upsert(deltas)
+
+
+def _grouped(rows) -> dict:
+    grouped = defaultdict(list)
+    for case_id, *rest in rows:
+        grouped[case_id].append(tuple(rest))
+    return grouped
+
+
+def rebuild(*, chunk: int = 20000, progress=None) -> int:
+    """Recompute every fact and sum from the cases (after a bulk import); return the case count.
+
+    Runs in one transaction: readers see the old figures until the new ones are complete.
+    """
+    totals: dict = defaultdict(lambda: [0] * len(COLUMNS))
+    done = 0
+    with transaction.atomic():
+        StatRow.objects.all().delete()
+        CaseFact.objects.all().delete()
+        last = 0
+        while True:
+            cases = list(Case.objects.filter(pk__gt=last).order_by("pk").values(*CASE_VALUES)[:chunk])
+            if not cases:
+                break
+            lo, last = cases[0]["id"], cases[-1]["id"]
+            events = _grouped(
+                CaseEvent.objects.filter(case_id__gte=lo, case_id__lte=last).values_list(
+                    "case_id", "action", "at", "id"
+                )
+            )
+            ratings = _grouped(
+                Rating.objects.filter(case_id__gte=lo, case_id__lte=last).values_list(
+                    "case_id", "score", "at", "id"
+                )
+            )
+            facts = []
+            for case in cases:
+                fact = compute(case, events.get(case["id"], ()), rating_summary(ratings.get(case["id"], ())))
+                facts.append((case["id"], *(fact[f] for f in FACT_FIELDS)))
+                add_to(totals, fact)
+            insert_rows(CaseFact, ["case_id", *FACT_FIELDS], facts)
+            done += len(cases)
+            if progress:
+                progress(done)
+        insert_rows(
+            StatRow, [*KEY, *COLUMNS], [(*key, *vector) for key, vector in totals.items() if any(vector)]
+        )
+    return done

@@ -1,0 +1,284 @@
+"""Help-desk pages (数字化代办岗): a volunteer submits for a resident, prints a receipt, looks up a
+resident's cases, records an appointment and follows up after completion. Intake officers use the
+same form for phone calls and visits. Thin views over cases.helpdesk and cases.services."""
+
+from functools import wraps
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases import access, helpdesk, roles, selectors, services
+from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed
+from cases.models import Rating, State
+from cases.validation import mask_name, mask_phone
+
+from . import desk_forms
+from .forms import add_service_errors
+from .views import _error_page, _not_found, _timeline, staff_required
+
+
+def desk_required(view):
+    """Volunteers and intake officers: the people who register cases for residents."""
+
+    @staff_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not helpdesk.may_register(request.user):
+            return _error_page(
+                request,
+                403,
+                _("代办岗页面供志愿者和受理员使用。如需开通,请联系街道管理员。"),
+                title=_("没有权限"),
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _case(request, number, via: str):
+    """A case the user may open, its personal-data view logged for volunteers."""
+    case = access.case_for_staff(request.user, number)
+    if roles.has_role(request.user, roles.VOLUNTEER):
+        helpdesk.log_view(request.user, case, via)
+    return case
+
+
+def _masked(cases):
+    """Lists show who a case is for only as 张** and 138****1234; the full data is on the case page."""
+    for case in cases:
+        case.masked_name = mask_name(case.name)
+        case.masked_phone = mask_phone(case.phone)
+    return cases
+
+
+def _contact(case) -> str:
+    """The number to call about the case: the resident's, else the desk's."""
+    if case.phone:
+        return case.phone
+    return case.desk.phone if case.desk_id else ""
+
+
+@desk_required
+@require_GET
+def home(request):
+    work = helpdesk.desk_work(request.user)
+    _masked(work.today + work.open + work.follow_up)
+    return render(
+        request,
+        "web/desk/home.html",
+        {"work": work, "lookup_form": desk_forms.LookupForm(), "now": timezone.now()},
+    )
+
+
+@desk_required
+@require_http_methods(["GET", "POST"])
+def submit(request):
+    if request.method == "GET":
+        form = desk_forms.OnBehalfForm(user=request.user)
+        return render(request, "web/desk/submit.html", {"form": form})
+    form = desk_forms.OnBehalfForm(request.POST, request.FILES, user=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = helpdesk.submit_for_resident(
+                by=request.user,
+                channel=data["channel"],
+                desk=data.get("desk") or form.desk,
+                consent=bool(data.get("consent")),
+                category=data["category"],
+                community=data["community"],
+                address=data["address"],
+                description=data["description"],
+                name=data["name"],
+                phone=data["phone"],
+                age_band=data["age_band"] or "",
+                photo_files=request.FILES.getlist("photos"),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except NotAllowed as exc:
+            return _error_page(request, 403, exc.message, title=_("没有权限"))
+        else:
+            messages.success(
+                request, _("诉求已提交,编号 %(number)s。请打印回执交给居民。") % {"number": case.number}
+            )
+            return redirect("web:receipt", number=case.number)
+    context = {"form": form, "photos_dropped": bool(request.FILES.getlist("photos"))}
+    return render(request, "web/desk/submit.html", context, status=400)
+
+
+def _qr_svg(case) -> str:
+    url = f"{settings.SITE_URL}/cases/{case.number}"
+    return segno.make(url, error="m", micro=False).svg_inline(
+        scale=4, border=2, omitsize=True, svgclass="receipt__qr-code", title=url
+    )
+
+
+@staff_required
+@require_GET
+def receipt(request, number):
+    try:
+        case = _case(request, number, "receipt")
+    except CaseNotFound as exc:
+        return _not_found(request, exc)
+    return render(
+        request,
+        "web/desk/receipt.html",
+        {
+            "case": case,
+            "qr": _qr_svg(case),
+            "progress_url": f"{settings.SITE_URL}/cases/{case.number}",
+            "next_step": helpdesk.next_step(case),
+            "contact_phone": case.desk.phone if case.desk_id else "",
+            "plain": selectors.plain_progress(selectors.public_progress(case)),
+        },
+    )
+
+
+@desk_required
+@require_http_methods(["GET", "POST"])
+def lookup(request):
+    """By case number (GET, goes to the case) or by the resident's full phone (POST: not in URLs)."""
+    context: dict = {"lookup_form": desk_forms.LookupForm(), "number": "", "number_error": ""}
+    if request.method == "GET":
+        number = (request.GET.get("number") or "").strip()
+        if "number" not in request.GET:
+            return render(request, "web/desk/lookup.html", context)
+        context["number"] = number[:32]
+        if not number:
+            context["number_error"] = _("请输入诉求编号,例如 20240510-0012。")
+        else:
+            try:
+                case = access.case_for_staff(request.user, number)
+            except CaseNotFound as exc:
+                context["number_error"] = (
+                    exc.message + " " + _("其他代办岗或居民自己提交的诉求,请按居民的完整电话号码查询。")
+                )
+            else:
+                return redirect("web:desk_case", number=case.number)
+        return render(request, "web/desk/lookup.html", context, status=404)
+    form = desk_forms.LookupForm(request.POST)
+    context["lookup_form"] = form
+    if form.is_valid():
+        try:
+            cases = helpdesk.cases_for_phone(request.user, form.cleaned_data["phone"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            context["results"] = [
+                {"case": case, "plain": selectors.plain_progress(selectors.public_progress(case))}
+                for case in cases
+            ]
+            context["searched"] = True
+            return render(request, "web/desk/lookup.html", context)
+    return render(request, "web/desk/lookup.html", context, status=400)
+
+
+def _case_context(request, case, *, appointment_form=None, follow_up_form=None, problem="") -> dict:
+    progress = selectors.public_progress(case)
+    can_appoint = case.state in (State.DISPATCHED, State.HANDLING)
+    can_follow_up = case.state == State.COMPLETED
+    return {
+        "case": case,
+        "progress": progress,
+        "plain": selectors.plain_progress(progress),
+        "timeline": _timeline(progress.all_events, private=True),
+        "contact": _contact(case),
+        "appointment_form": (appointment_form or desk_forms.AppointmentForm()) if can_appoint else None,
+        "follow_up_form": (follow_up_form or desk_forms.FollowUpForm()) if can_follow_up else None,
+        "follow_ups": case.follow_ups.select_related("by", "rating").order_by("at", "id"),
+        "ratings": case.ratings.select_related("recorded_by"),
+        "problem": problem,
+        "Via": Rating.Via,
+    }
+
+
+@desk_required
+@require_GET
+def case_page(request, number):
+    try:
+        case = _case(request, number, "desk_case")
+    except CaseNotFound as exc:
+        return _not_found(request, exc)
+    return render(request, "web/desk/case.html", _case_context(request, case))
+
+
+def _refusal(request, number, exc):
+    if isinstance(exc, NotAllowed):
+        return _error_page(request, 403, exc.message, title=_("没有权限"))
+    case = access.case_for_staff(request.user, number)
+    return render(
+        request, "web/desk/case.html", _case_context(request, case, problem=exc.message), status=409
+    )
+
+
+@desk_required
+@require_POST
+def appointment(request, number):
+    try:
+        case = _case(request, number, "desk_appointment")
+    except CaseNotFound as exc:
+        return _not_found(request, exc)
+    form = desk_forms.AppointmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_appointment(
+                case, by=request.user, appointment_at=form.cleaned_data["appointment_at"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (NotAllowed, InvalidMove, Conflict) as exc:
+            return _refusal(request, number, exc)
+        else:
+            messages.success(request, _("预约时间已记录,居民在进度页面可以看到。"))
+            return redirect("web:desk_case", number=case.number)
+    return render(
+        request, "web/desk/case.html", _case_context(request, case, appointment_form=form), status=400
+    )
+
+
+@desk_required
+@require_GET
+def follow_ups(request):
+    return render(
+        request,
+        "web/desk/follow_ups.html",
+        {"cases": _masked(list(helpdesk.follow_up_list(request.user)[:200]))},
+    )
+
+
+@desk_required
+@require_POST
+def follow_up(request, number):
+    try:
+        case = _case(request, number, "desk_follow_up")
+    except CaseNotFound as exc:
+        return _not_found(request, exc)
+    form = desk_forms.FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            call = helpdesk.record_follow_up(case, by=request.user, **form.cleaned_call())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (NotAllowed, InvalidMove, Conflict) as exc:
+            return _refusal(request, number, exc)
+        else:
+            if call.rating is not None:
+                messages.success(
+                    request,
+                    _("回访已记录,居民评价:%(score)s。") % {"score": call.rating.get_score_display()},
+                )
+            elif not call.reached:
+                messages.info(request, _("回访已记录:没有联系上,此诉求仍在回访名单中。"))
+            else:
+                messages.success(request, _("回访已记录。"))
+            return redirect("web:desk_follow_ups")
+    return render(
+        request, "web/desk/case.html", _case_context(request, case, follow_up_form=form), status=400
+    )

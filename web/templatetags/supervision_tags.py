@@ -1,0 +1,55 @@
+"""The supervision panel on the staff case page: deadline, extension requests, escalation."""
+
+from django import template
+from django.utils import timezone
+
+from cases import deadlines, roles
+from cases.models import State
+from cases.supervision import OPEN_STATES
+
+register = template.Library()
+
+
+@register.inclusion_tag("web/supervision/_case_panel.html", takes_context=True)
+def supervision_panel(context, case):
+    from web.supervision import EscalateForm, ExtensionRequestForm
+
+    user = context["request"].user
+    profile = getattr(user, "staff_profile", None)
+    own_handler = (
+        roles.has_role(user, roles.HANDLER)
+        and profile is not None
+        and case.department_id is not None
+        and profile.department_id == case.department_id
+    )
+    extensions = list(case.extensions.select_related("requested_by", "decided_by"))
+    pending = any(e.status == "pending" for e in extensions)
+    may_request = own_handler and case.state in (State.DISPATCHED, State.HANDLING) and not pending
+    may_escalate = roles.has_role(user, roles.SUPERVISOR) and case.state in OPEN_STATES
+    return {
+        "case": case,
+        "request": context["request"],
+        "csrf_token": context.get("csrf_token"),
+        "due_status": deadlines.due_status(case, timezone.now()),
+        "extensions": extensions,
+        "extension_form": (context.get("extension_form") or ExtensionRequestForm(prefix="extension"))
+        if may_request
+        else None,
+        "escalate_form": (context.get("escalate_form") or EscalateForm(prefix="escalate"))
+        if may_escalate
+        else None,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def due_flag(context, case, now=None):
+    """'overdue', 'due_soon', 'on_time' or '' for a case row; one calendar per page render."""
+    calendar = context.render_context.get("work_calendar")
+    if calendar is None:
+        calendar = context.render_context["work_calendar"] = deadlines.WorkCalendar()
+    return deadlines.due_status(case, now or timezone.now(), calendar)
+
+
+@register.simple_tag
+def is_supervisor(user) -> bool:
+    return roles.has_role(user, roles.SUPERVISOR)
