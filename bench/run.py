@@ -1,0 +1,429 @@
+"""`make bench`: load the platform like a city would, against the bare-Django ceiling, in one run.
+
+Steps: build (or reuse) a synthetic population of --cases cases; start the platform and the ceiling
+under gunicorn with production settings; drive both with wrk on loopback at each concurrency,
+alternating servers over several rounds; print medians as ratios to the ceiling and write JSON
+under bench/results/.
+
+Usage: .venv/bin/python bench/run.py [--cases 100000] [--quick] [--rounds 3] [--duration 8]
+PostgreSQL is used when DATABASE_URL is set (the bench creates its own database next to it).
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+RESULTS = ROOT / "bench" / "results"
+WORKERS = 2  # the README's recommendation for a 2-core machine: one per core
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_env(args) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="bench-" + secrets.token_urlsafe(40),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="0",
+        CONN_MAX_AGE="600",
+        LOG_LEVEL="WARNING",
+    )
+    if os.environ.get("DATABASE_URL"):
+        url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+        env["DATABASE_URL"] = urllib.parse.urlunsplit(url._replace(path=f"/minsheng_bench_{args.cases}"))
+        env["BENCH_DB"] = "postgresql"
+    else:
+        env.pop("DATABASE_URL", None)
+        env["DATA_DIR"] = str(ROOT / "bench" / "var" / f"sqlite-{args.cases}")
+        env["BENCH_DB"] = "sqlite"
+    return env
+
+
+def manage(env, *argv, capture=False):
+    return subprocess.run(
+        [PY, "manage.py", *argv], cwd=ROOT, env=env, check=True, text=True, capture_output=capture
+    )
+
+
+def ensure_database(env) -> None:
+    if env["BENCH_DB"] != "postgresql":
+        Path(env["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+        return
+    url = urllib.parse.urlsplit(env["DATABASE_URL"])
+    name = url.path.lstrip("/")
+    admin = urllib.parse.urlunsplit(url._replace(path="/postgres"))
+    exists = subprocess.run(
+        ["psql", admin, "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not exists:
+        subprocess.run(["psql", admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+
+
+def population(env, cases: int) -> int:
+    """Migrate, load the demo, and generate cases up to the requested size (reused between runs)."""
+    ensure_database(env)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "load_demo")
+    have = int(
+        manage(env, "shell", "-c", "from cases.models import Case; print(Case.objects.count())", capture=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    if have < cases:
+        started = time.monotonic()
+        manage(env, "generate_cases", "--cases", str(cases - have))
+        print(f"  generated {cases - have} cases in {time.monotonic() - started:.0f} s")
+    return max(have, cases)
+
+
+def sample_numbers(env, n=2000) -> list[str]:
+    out = manage(
+        env,
+        "shell",
+        "-c",
+        "import random\n"
+        "from cases.models import Case\n"
+        "top = Case.objects.order_by('-id').values_list('id', flat=True).first() or 0\n"
+        f"ids = random.Random(7).sample(range(1, top + 1), min({n}, top))\n"
+        "print('\\n'.join(Case.objects.filter(id__in=ids).values_list('number', flat=True)))",
+        capture=True,
+    ).stdout
+    return [line for line in out.splitlines() if re.fullmatch(r"\d{8}-\d{4,6}", line)]
+
+
+class Server:
+    def __init__(self, name, app, env):
+        self.name, self.port = name, free_port()
+        self.proc = subprocess.Popen(
+            [
+                str(Path(PY).parent / "gunicorn"),
+                app,
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(WORKERS),
+                "--worker-class",
+                "sync",
+                "--keep-alive",
+                "5",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait(self, path):
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(self.url + path, timeout=2) as r:
+                    if r.status < 500:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not start")
+
+    def rss_mb(self) -> float:
+        """The largest resident set of the workers (children of the gunicorn master)."""
+        peak = 0
+        for pid in Path("/proc").iterdir():
+            if not pid.name.isdigit():
+                continue
+            try:
+                status = (pid / "status").read_text()
+            except OSError:
+                continue
+            if re.search(rf"^PPid:\s+{self.proc.pid}$", status, re.M):
+                m = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+                if m:
+                    peak = max(peak, int(m.group(1)))
+        return round(peak / 1024, 1)
+
+    def stop(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+LUA_COMMON = r"""
+local numbers = {}
+local counter = 0
+init = function(args)
+  for line in io.lines(args[1]) do numbers[#numbers + 1] = line end
+  math.randomseed(os.time() + (args[2] and tonumber(args[2]) or 0))
+end
+"""
+LUA_LOOKUP = (
+    LUA_COMMON
+    + r"""
+request = function()
+  local n = numbers[math.random(#numbers)]
+  local path = string.gsub(PATH, "{n}", n)
+  return wrk.format("GET", path)
+end
+"""
+)
+LUA_SUBMIT_JSON = r"""
+local counter = 0
+request = function()
+  counter = counter + 1
+  local body = '{"category":"infrastructure","community":"zhuzhi","address":"3栋2单元5楼",' ..
+    '"description":"压测提交 ' .. counter .. '","name":"压测","phone":"13800001234"}'
+  return wrk.format("POST", "/api/v1/cases", {["Content-Type"] = "application/json"}, body)
+end
+"""
+LUA_SUBMIT_FORM = r"""
+local counter = 0
+request = function()
+  counter = counter + 1
+  local body = "service_code=infrastructure&attribute%5Bcommunity%5D=zhuzhi&address_string=3%E6%A0%8B" ..
+    "&description=load+test+" .. counter .. "&first_name=%E5%8E%8B&last_name=%E6%B5%8B&phone=13800001234"
+  return wrk.format("POST", "/open311/v2/requests.json",
+    {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+end
+"""
+LUA_REPORT = r"""
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write +
+    summary.errors.status + summary.errors.timeout
+  io.write(string.format("BENCH %d %f %f %f %d\n", summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors))
+end
+"""
+
+
+def wrk(url, script, concurrency, duration, args=(), headers=()) -> dict:
+    cmd = ["wrk", "-t1", f"-c{concurrency}", f"-d{duration}s", "--timeout", "10s", "-s", script]
+    for h in headers:
+        cmd += ["-H", h]
+    cmd += [url, "--", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("BENCH ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed: {proc.stdout}\n{proc.stderr}")
+    _b, count, secs, p50, p99, errors = line.split()
+    return {
+        "requests": int(count),
+        "rps": round(int(count) / float(secs), 1),
+        "p50_ms": round(float(p50), 2),
+        "p99_ms": round(float(p99), 2),
+        "errors": int(errors),
+    }
+
+
+def write_script(tmp: Path, name: str, body: str, path: str = "") -> str:
+    script = tmp / f"{name}.lua"
+    script.write_text(body.replace("PATH", json.dumps(path)) + LUA_REPORT)
+    return str(script)
+
+
+def spot_check(server: Server, numbers: list[str]) -> None:
+    """Every scenario's response is checked once for content before it is loaded."""
+    n = random.choice(numbers)
+    body = json.loads(urllib.request.urlopen(f"{server.url}/api/v1/cases/{n}").read())
+    assert body["number"] == n and len(body["stages"]) == 5, body
+    body = json.loads(urllib.request.urlopen(f"{server.url}/open311/v2/requests/{n}.json").read())
+    assert body[0]["service_request_id"] == n, body
+    page = urllib.request.urlopen(f"{server.url}/cases/{n}").read().decode()
+    assert n in page
+    listing = json.loads(urllib.request.urlopen(f"{server.url}/open311/v2/requests.json").read())
+    assert isinstance(listing, list)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=6, help="seconds per measurement")
+    parser.add_argument("--concurrency", default="1,8")
+    parser.add_argument("--quick", action="store_true", help="10k cases, 1 round of 3 s")
+    parser.add_argument("--only", default="", help="comma-separated scenario names")
+    args = parser.parse_args()
+    if args.quick:
+        args.cases, args.rounds, args.duration = min(args.cases, 10_000), 1, 3
+    if not shutil.which("wrk"):
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
+    env = bench_env(args)
+    print(f"==> population: {args.cases} cases on {env['BENCH_DB']}")
+    size = population(env, args.cases)
+    manage(env, "collectstatic", "--noinput", "-v0")
+    numbers = sample_numbers(env)
+    tmp = Path(tempfile.mkdtemp(prefix="minsheng-bench-"))
+    (tmp / "numbers.txt").write_text("\n".join(numbers))
+
+    app = Server("platform", "minsheng.wsgi:application", env)
+    ceiling_env = {k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"}
+    ceiling = Server("ceiling", "bench.ceiling:application", ceiling_env)
+    try:
+        app.wait("/api/v1/categories")
+        ceiling.wait("/ceiling")
+        spot_check(app, numbers)
+        cookie = staff_cookie_for(app, "intake")
+        nums = str(tmp / "numbers.txt")
+        scenarios = {
+            "lookup_api": (write_script(tmp, "a", LUA_LOOKUP, "/api/v1/cases/{n}"), [nums], []),
+            "lookup_open311": (
+                write_script(tmp, "b", LUA_LOOKUP, "/open311/v2/requests/{n}.json"),
+                [nums],
+                [],
+            ),
+            "lookup_page": (write_script(tmp, "c", LUA_LOOKUP, "/cases/{n}"), [nums], []),
+            "list_open311": (
+                write_script(tmp, "d", LUA_LOOKUP, "/open311/v2/requests.json?page_size=100"),
+                [nums],
+                [],
+            ),
+            "submit_api": (write_script(tmp, "e", LUA_SUBMIT_JSON), [], []),
+            "submit_open311": (write_script(tmp, "f", LUA_SUBMIT_FORM), [], []),
+            "queue_page": (
+                write_script(tmp, "g", LUA_LOOKUP, "/staff/"),
+                [nums],
+                [f"Cookie: {cookie}", "X-Forwarded-Proto: https"],
+            ),
+        }
+        try:
+            urllib.request.urlopen(urllib.request.Request(app.url + "/supervisor/dashboard"))
+            has_dashboard = True
+        except urllib.error.HTTPError as exc:
+            has_dashboard = exc.code != 404
+        except OSError:
+            has_dashboard = False
+        if has_dashboard:
+            scenarios["dashboard"] = (
+                write_script(tmp, "h", LUA_LOOKUP, "/supervisor/dashboard"),
+                [nums],
+                [f"Cookie: {staff_cookie_for(app, 'supervisor')}", "X-Forwarded-Proto: https"],
+            )
+        if args.only:
+            keep = set(args.only.split(","))
+            scenarios = {k: v for k, v in scenarios.items() if k in keep}
+        levels = [int(c) for c in args.concurrency.split(",")]
+        raw: dict[tuple[str, int], list[dict]] = {}
+        ceiling_script = write_script(tmp, "z", LUA_LOOKUP, "/ceiling")
+        for round_no in range(args.rounds):
+            print(f"==> round {round_no + 1}/{args.rounds}")
+            for c in levels:
+                for name, (script, sargs, headers) in scenarios.items():
+                    # Alternate: the ceiling is measured right before each scenario, same conditions.
+                    raw.setdefault(("ceiling", c), []).append(
+                        wrk(ceiling.url, ceiling_script, c, args.duration, [nums])
+                    )
+                    raw.setdefault((name, c), []).append(
+                        wrk(app.url, script, c, args.duration, sargs, headers)
+                    )
+                    print(f"    {name:15} c={c}: {raw[(name, c)][-1]['rps']:8.1f} req/s")
+        rss = {"platform": app.rss_mb(), "ceiling": ceiling.rss_mb()}
+    finally:
+        app.stop()
+        ceiling.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    results = []
+    for (name, c), runs in raw.items():
+        ceiling_rps = statistics.median(r["rps"] for r in raw[("ceiling", c)])
+        rps = statistics.median(r["rps"] for r in runs)
+        results.append(
+            {
+                "name": name,
+                "db": env["BENCH_DB"],
+                "cases": size,
+                "concurrency": c,
+                "rps": round(rps, 1),
+                "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 2),
+                "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 2),
+                "errors": sum(r["errors"] for r in runs),
+                "ratio_to_ceiling": round(rps / ceiling_rps, 3) if ceiling_rps else None,
+                "peak_rss_mb": rss["ceiling" if name == "ceiling" else "platform"],
+            }
+        )
+    results.sort(key=lambda r: (r["concurrency"], r["name"] != "ceiling", r["name"]))
+    machine = (
+        f"{platform.node()} · {os.cpu_count()} cores · {platform.python_implementation()} "
+        f"{platform.python_version()} · gunicorn {WORKERS} sync workers"
+    )
+    print(
+        f"\n{machine}; {size} cases on {env['BENCH_DB']}; medians of {args.rounds} round(s) "
+        f"of {args.duration} s\n"
+    )
+    print(f"| {'scenario':15} | c | ratio | req/s | p50 ms | p99 ms | errors | RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['name']:15} | {r['concurrency']} | {r['ratio_to_ceiling']:.2f} | {r['rps']:.0f} | "
+            f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {r['peak_rss_mb']} |"
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{env['BENCH_DB']}-{size}.json"
+    out.write_text(json.dumps({"machine": machine, "results": results}, ensure_ascii=False, indent=2))
+    print(f"\nwritten {out.relative_to(ROOT)}")
+    return 0 if all(r["errors"] == 0 for r in results) else 1
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def staff_cookie_for(server: Server, username: str) -> str:
+    """Sign a demo account in and return its cookies. Production cookies are Secure, so the
+    bench plays nginx's part and says the request came over HTTPS."""
+    https = {"X-Forwarded-Proto": "https"}
+    opener = urllib.request.build_opener(_NoRedirect)
+    login = server.url + "/staff/login"
+    with opener.open(urllib.request.Request(login, headers=https)) as r:
+        page = r.read().decode()
+        cookies = dict(c.split(";")[0].split("=", 1) for c in r.headers.get_all("Set-Cookie") or [])
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode(
+        {"username": username, "password": "minsheng-demo", "csrfmiddlewaretoken": token}
+    ).encode()
+    headers = {
+        **https,
+        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        "Referer": login.replace("http://", "https://"),
+    }
+    try:
+        opener.open(urllib.request.Request(login, data=data, headers=headers))
+        raise RuntimeError(f"signing in as {username} did not redirect")
+    except urllib.error.HTTPError as exc:
+        if exc.code != 302:
+            raise
+        for c in exc.headers.get_all("Set-Cookie") or []:
+            k, v = c.split(";")[0].split("=", 1)
+            cookies[k] = v
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
