@@ -285,3 +285,38 @@ def test_a_recorded_voice_note_is_uploaded_with_the_case(media_browser, live_ser
     assert 1.5 < note.duration_seconds < 10
     assert case.description == "(语音留言,请收听录音)"
     context.close()
+
+
+def test_no_wcag_violations_on_volunteer_pages_in_either_mode(page, live_server):
+    from cases.demo import VOLUNTEER_DESK, load_accounts
+    from cases.models import HelpDesk
+
+    setup_reference()
+    users = load_accounts()
+    desk = HelpDesk.objects.get(code=VOLUNTEER_DESK)
+    desk_case = case_in("completed", users, channel="help_desk", by=users["volunteer"], desk=desk)
+    base = live_server.url
+    page.goto(f"{base}/staff/login")
+    page.get_by_label(re.compile("用户名")).fill("volunteer")
+    page.get_by_label(re.compile("密码")).fill("minsheng-demo")
+    page.get_by_role("button", name=re.compile("登录")).click()
+    pages = [
+        "/desk/",
+        "/desk/new",
+        "/desk/lookup",
+        "/desk/follow-ups",
+        f"/desk/cases/{desk_case.number}",
+        f"/cases/{desk_case.number}/receipt",
+        "/staff/",
+    ]
+    problems = {}
+    for mode in ("standard", "elder"):
+        page.goto(f"{base}/?mode={mode}")
+        for path in pages:
+            response = page.goto(base + path)
+            assert response.status == 200, path
+            problems[f"{mode} {path}"] = _axe_violations(page)
+        page.goto(f"{base}/desk/new")
+        page.get_by_role("button", name=re.compile("提交并打印回执")).click()  # empty form: errors shown
+        problems[f"{mode} /desk/new with errors"] = _axe_violations(page)
+    assert {k: v for k, v in problems.items() if v} == {}
