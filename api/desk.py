@@ -5,7 +5,6 @@ appointments and follow-up calls. Mounted on the API by api.rest (mount())."""
 from datetime import datetime
 from typing import Literal
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.errors import AuthenticationError
@@ -13,9 +12,9 @@ from pydantic import Field
 
 from cases import access, helpdesk, roles, selectors, services
 from cases.errors import NotAllowed
-from cases.models import Category, Channel, Community, HelpDesk, Score
+from cases.models import Channel, HelpDesk, Score
 
-from . import presenters
+from . import presenters, submission
 from .auth import TokenAuth
 from .schemas import ErrorOut, MoveOut, ProgressOut, QueueItemOut, RatingOut, Strict, SubmitIn
 
@@ -87,21 +86,12 @@ def submitter(request):
     return user
 
 
-def _by_code(model, code: str):
-    return model.objects.filter(code=code, is_active=True).first() if code else None
-
-
 def submit_on_behalf(request, user, read_input):
     """Create a case for a resident; `read_input(request, schema)` parses JSON or multipart."""
     data, photos = read_input(request, OnBehalfIn)
     errors: dict[str, list[str]] = {}
-    category = _by_code(Category, data.category)
-    if category is None and data.category:
-        errors["category"] = [_("没有代码为“%(code)s”的诉求类型。") % {"code": data.category[:32]}]
-    community = _by_code(Community, data.community)
-    if community is None and data.community:
-        errors["community"] = [_("没有代码为“%(code)s”的社区。") % {"code": data.community[:32]}]
-    desk = _by_code(HelpDesk, data.desk)
+    category, community = submission.lookup_codes(data, errors)
+    desk = submission.by_code(HelpDesk, data.desk)
     if desk is None and data.desk:
         errors["desk"] = [_("没有代码为“%(code)s”的代办岗。") % {"code": data.desk[:32]}]
     channel = data.channel
@@ -114,31 +104,18 @@ def submit_on_behalf(request, user, read_input):
         # The desk's community is the default, as on the desk's form.
         own = desk or helpdesk.desks_of(user).first()
         community = own.community if own else None
-    try:
-        # Nothing may be saved once an error is known: without a category the service checks the
-        # other fields, raises, and writes nothing, so the client gets every message at once.
-        case = helpdesk.submit_for_resident(
-            by=user,
-            channel=channel or Channel.HELP_DESK,
-            desk=desk,
-            consent=data.consent,
-            category=None if errors else category,
-            community=community,
-            address=data.address,
-            description=data.description,
-            name=data.name,
-            phone=data.phone,
-            age_band=data.age_band,
-            email=data.email.strip(),
-            photo_files=photos,
-        )
-    except DjangoValidationError as exc:
-        merged = dict(exc.message_dict)
-        if category is not None:
-            merged.pop("category", None)
-        merged.update(errors)
-        raise DjangoValidationError(merged) from exc
-    return Status(201, presenters.submitted_data(case))
+    return submission.create(
+        helpdesk.submit_for_resident,
+        data,
+        photos,
+        category=category,
+        community=community,
+        errors=errors,
+        by=user,
+        channel=channel or Channel.HELP_DESK,
+        desk=desk,
+        consent=data.consent,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

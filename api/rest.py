@@ -5,7 +5,6 @@ import json
 import pydantic
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, NinjaAPI, Status, Swagger, UploadedFile
@@ -18,7 +17,7 @@ from cases import access, public_cache, selectors, services
 from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed, TooManyAttempts
 from cases.models import Category, Community, Department, Score
 
-from . import desk, presenters
+from . import desk, presenters, submission
 from .auth import TokenAuth, issue_token, revoke_token, too_many_failures
 from .schemas import (
     CategoryOut,
@@ -270,10 +269,6 @@ def _submit_input(request, schema=SubmitIn) -> tuple[SubmitIn, list]:
         raise DjangoValidationError(pydantic_errors(exc.errors())) from exc
 
 
-def _active_by_code(model, code: str):
-    return model.objects.filter(code=code, is_active=True).first() if code else None
-
-
 @api.post(
     "/cases",
     response={201: SubmittedOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 415: ErrorOut, 422: ErrorOut},
@@ -289,39 +284,10 @@ def submit_case(request):
         return desk.submit_on_behalf(request, on_behalf_of, _submit_input)
     data, photos = _submit_input(request)
     errors: dict[str, list[str]] = {}
-    category = _active_by_code(Category, data.category)
-    if category is None and data.category:
-        errors["category"] = [_("没有代码为“%(code)s”的诉求类型。") % {"code": data.category[:32]}]
-    community = _active_by_code(Community, data.community)
-    if community is None and data.community:
-        errors["community"] = [_("没有代码为“%(code)s”的社区。") % {"code": data.community[:32]}]
-    if data.email:
-        # services.submit_case does not check the e-mail address; the API must.
-        try:
-            validate_email(data.email)
-        except DjangoValidationError:
-            errors["email"] = [_("电子邮箱格式不正确。")]
-    try:
-        # With an error already found nothing may be saved: without a category the service validates
-        # every other field, raises, and writes nothing, so the client still gets all messages at once.
-        case = services.submit_case(
-            category=None if errors else category,
-            community=community,
-            address=data.address,
-            description=data.description,
-            name=data.name,
-            phone=data.phone,
-            age_band=data.age_band,
-            email=data.email.strip(),
-            photo_files=photos,
-        )
-    except DjangoValidationError as exc:
-        merged = dict(exc.message_dict)
-        if category is not None:
-            merged.pop("category", None)
-        merged.update(errors)
-        raise DjangoValidationError(merged) from exc
-    return Status(201, presenters.submitted_data(case))
+    category, community = submission.lookup_codes(data, errors)
+    return submission.create(
+        services.submit_case, data, photos, category=category, community=community, errors=errors
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,7 +349,7 @@ def reject_case(request, number: str, payload: ReasonIn):
 @api.post("/cases/{number}/dispatch", response={200: MoveOut, **ERRORS}, auth=token_auth, tags=["staff"])
 def dispatch_case(request, number: str, payload: DispatchIn):
     case = access.case_for_staff(request.auth, number)
-    department = _active_by_code(Department, payload.department)
+    department = submission.by_code(Department, payload.department)
     try:
         event = services.dispatch(case, by=request.auth, department=department)
     except DjangoValidationError as exc:
