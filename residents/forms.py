@@ -3,8 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Score
-from cases.validation import MAX_COMMENT
+from web.forms import ScoreForm
 
 
 class PhoneForm(forms.Form):
@@ -27,19 +26,5 @@ class CodeForm(forms.Form):
     )
 
 
-class ResidentRatingForm(forms.Form):
-    score = forms.ChoiceField(
-        label=_("您对办理结果是否满意?"),
-        choices=Score.choices,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": _("请选择满意、基本满意或不满意。"),
-            "invalid_choice": _("请选择满意、基本满意或不满意。"),
-        },
-    )
-    comment = forms.CharField(
-        label=_("评价意见(选填)"),
-        max_length=MAX_COMMENT,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+class ResidentRatingForm(ScoreForm):
+    """A signed-in resident rates without typing the phone digits."""

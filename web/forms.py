@@ -122,7 +122,9 @@ class SubmitCaseForm(forms.Form):
     )
 
 
-class RatingForm(forms.Form):
+class ScoreForm(forms.Form):
+    """The resident's rating: 满意 / 基本满意 / 不满意 and an optional comment."""
+
     score = forms.ChoiceField(
         label=_("您对办理结果是否满意?"),
         choices=Score.choices,
@@ -138,6 +140,11 @@ class RatingForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class RatingForm(ScoreForm):
+    """Rating on the public page: the phone's last four digits prove the case is theirs."""
+
     phone_last4 = forms.CharField(
         label=_("联系电话后四位"),
         help_text=_("请输入提交诉求时所留电话号码的最后四位数字。"),
