@@ -265,6 +265,9 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # A case's timeline in order, and its latest event: without it PostgreSQL walks the `at`
+        # index of every event to find one case's latest note (seconds at 100k cases).
+        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at")]
         verbose_name = _("办理记录")
         verbose_name_plural = _("办理记录")
 
