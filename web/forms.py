@@ -86,12 +86,30 @@ class SubmitCaseForm(forms.Form):
     description = forms.CharField(
         label=_("诉求描述"),
         max_length=MAX_DESCRIPTION,
+        # Not required here: a voice note may stand in for it (services.submit_case decides).
+        required=False,
         help_text=_("请写清楚遇到了什么问题、从什么时候开始。最多 4000 字。"),
         error_messages={
-            "required": _("请填写诉求描述。"),
             "max_length": _("诉求描述不能超过 %(limit_value)d 个字(现在 %(show_value)d 个)。"),
         },
-        widget=forms.Textarea(attrs={"rows": 6}),
+        # voice.js adds a microphone button where the browser offers speech recognition.
+        widget=forms.Textarea(
+            attrs={
+                "rows": 6,
+                "data-voice-input": "",
+                "data-lang": "zh-CN",
+                "data-label-start": _("按这里,说话输入"),
+                "data-label-stop": _("说完了"),
+                "data-label-listening": _("正在听,请说话……"),
+                "data-label-failed": _("说话输入现在用不了(可能需要联网)。请用下面的“录一段语音”。"),
+            }
+        ),
+    )
+    voice = forms.FileField(
+        label=_("不方便打字?录一段语音留言(选填)"),
+        required=False,
+        help_text=_("最长 2 分钟。工作人员会听您的录音;有录音时诉求描述可以不填。"),
+        widget=forms.FileInput(attrs={"accept": "audio/*", "capture": ""}),
     )
     photos = MultipleFileField(
         label=_("现场照片(选填)"),

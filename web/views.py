@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import access, roles, selectors, services, workflow
+from cases import voice as voice_notes
 from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed
 from cases.models import Attachment, Channel, PersonalDataAccess, Rating, State
 from cases.validation import mask_phone
@@ -63,6 +64,7 @@ def _home_context(*, form=None, lookup_error: str = "", number: str = "", photos
         "lookup_error": lookup_error,
         "lookup_number": number,
         "photos_dropped": photos_dropped,
+        "max_voice_seconds": voice_notes.max_seconds(),
     }
 
 
@@ -96,6 +98,7 @@ def submit(request):
                 phone=data["phone"],
                 age_band=data["age_band"] or "",
                 photo_files=request.FILES.getlist("photos"),
+                voice_file=request.FILES.get("voice"),
                 channel=Channel.ONLINE,
             )
         except ValidationError as exc:

@@ -107,3 +107,28 @@ def test_it_escapes_text_it_shows_back(client, users):
     page = text(response)
     assert "<script>x</script>" not in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page
+
+
+def test_a_voice_note_can_stand_in_for_the_description(client, users):
+    from cases.testing_audio import voice_file
+
+    response = client.post("/cases/new", submission(description="", voice=voice_file("webm", seconds=2)))
+    case = Case.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.number}/submitted"
+    note = Attachment.objects.get(case=case, kind=Attachment.Kind.VOICE)
+    assert 1.5 < note.duration_seconds < 2.5
+
+
+def test_without_description_or_voice_note_nothing_is_saved(client, users):
+    response = client.post("/cases/new", submission(description=""))
+    assert response.status_code == 400
+    assert "请填写诉求描述" in text(response)
+    assert not Case.objects.exists()
+
+
+def test_a_fake_voice_note_is_refused_with_a_clear_message(client, users):
+    fake = SimpleUploadedFile("note.webm", b"not really audio" * 100, content_type="audio/webm")
+    response = client.post("/cases/new", submission(voice=fake))
+    assert response.status_code == 400
+    assert not Case.objects.exists()
+    assert 'aria-invalid="true"' in text(response) and 'id="id_voice"' in text(response)
