@@ -16,7 +16,8 @@ PHONE_LOOKUP_GRANT = timedelta(hours=12)
 PHONE_LOOKUP = "phone_lookup"
 
 
-def _not_found(number: str) -> CaseNotFound:  # also used by cases.public_cache
+def not_found(number: str) -> CaseNotFound:
+    """The one error for a case that does not exist or may not be seen: they must look the same."""
     return CaseNotFound(_("没有找到编号为 %(number)s 的诉求,请核对编号。") % {"number": number[:32]})
 
 
@@ -24,11 +25,11 @@ def case_for_public(number: str) -> Case:
     """A case by its number, for the public progress page (which shows no personal data)."""
     number = (number or "").strip()
     if not numbering.is_well_formed(number):
-        raise _not_found(number)
+        raise not_found(number)
     try:
         return Case.objects.select_related("category", "community", "department").get(number=number)
     except Case.DoesNotExist:
-        raise _not_found(number) from None
+        raise not_found(number) from None
 
 
 def visible_cases(user) -> QuerySet[Case]:
@@ -57,11 +58,11 @@ def case_for_staff(user, number: str) -> Case:
     """A case the user may work on; CaseNotFound (a 404) for anything else."""
     number = (number or "").strip()
     if not numbering.is_well_formed(number):
-        raise _not_found(number)
+        raise not_found(number)
     try:
         return visible_cases(user).get(number=number)
     except Case.DoesNotExist:
-        raise _not_found(number) from None
+        raise not_found(number) from None
 
 
 def can_see_personal_data(user, case: Case) -> bool:

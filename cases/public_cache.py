@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from . import numbering
-from .access import _not_found, case_for_public
+from .access import case_for_public, not_found
 from .models import Case
 
 # Category and community names can change in the admin without a new version: bound their age.
@@ -27,7 +27,7 @@ def cached(number: str, variant: str, build: Callable[[Case], bytes | str]) -> b
     if numbering.is_well_formed(number):
         version = Case.objects.filter(number=number).values_list("version", flat=True).first()
     if version is None:
-        raise _not_found(number)
+        raise not_found(number)
     key = f"minsheng:public:{variant}:{translation.get_language()}:{number}:{version}"
     body = cache.get(key)
     if body is None:

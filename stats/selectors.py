@@ -413,7 +413,23 @@ def dashboard(filters: Filters, *, now: datetime | None = None) -> dict:
     }
 
     by_granularity = granularity(filters)
+    by_reference = {
+        f"by_{dimension}": _breakdown(
+            by[dimension],
+            {k: v.name for k, v in rows.items()},
+            filters,
+            dimension,
+            received,
+            codes={k: v.code for k, v in rows.items()},
+        )
+        for dimension, rows in (
+            ("category", categories),
+            ("community", communities),
+            ("department", departments),
+        )
+    }
     return {
+        **by_reference,
         "filters": filters,
         "now": now,
         "totals": totals,
@@ -422,30 +438,6 @@ def dashboard(filters: Filters, *, now: datetime | None = None) -> dict:
         "inclusion": _inclusion(age_channel, desks, volunteers, desk_rows, volunteer_rows, filters, received),
         "granularity": by_granularity,
         "series": _series(filters, by_granularity),
-        "by_category": _breakdown(
-            by["category"],
-            {k: v.name for k, v in categories.items()},
-            filters,
-            "category",
-            received,
-            codes={k: v.code for k, v in categories.items()},
-        ),
-        "by_community": _breakdown(
-            by["community"],
-            {k: v.name for k, v in communities.items()},
-            filters,
-            "community",
-            received,
-            codes={k: v.code for k, v in communities.items()},
-        ),
-        "by_department": _breakdown(
-            by["department"],
-            {k: v.name for k, v in departments.items()},
-            filters,
-            "department",
-            received,
-            codes={k: v.code for k, v in departments.items()},
-        ),
         "by_channel": _breakdown(
             by["channel"], {k: Channel(k).label for k in by["channel"]}, filters, "channel", received
         ),
