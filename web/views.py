@@ -1,23 +1,27 @@
 """Server-rendered pages. Each view: reach the case through cases.access, validate a form, call one
 service, then render or redirect. Domain errors become pages with the matching status code."""
 
+import re
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, roles, selectors, services, workflow
+from cases import access, public_cache, roles, selectors, services, workflow
 from cases import voice as voice_notes
 from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed
 from cases.models import Attachment, Channel, PersonalDataAccess, Rating, State
@@ -148,13 +152,42 @@ def _progress_context(case, *, rating_form=None, rating_error: str = "") -> dict
     }
 
 
+# Stands for the CSRF token in cached progress pages; each response gets its own token.
+_CSRF_PLACEHOLDER = "__minsheng_csrf_token__"
+_CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
+def _shared_page(request) -> bool:
+    """Whether this request sees the same progress page as any other anonymous visitor.
+
+    Nothing personal may be in a page served to someone else: no staff user, no resident signed in
+    by SMS, no pending message (all of which need the session or the messages cookie), and no query
+    string (the elder-mode links change the page and set a cookie).
+    """
+    return (
+        request.method == "GET"
+        and not request.GET
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+    )
+
+
 @require_GET
 def progress(request, number):
     try:
-        case = access.case_for_public(number)
+        if not _shared_page(request):
+            return render(request, "web/progress.html", _progress_context(access.case_for_public(number)))
+
+        def build(case) -> str:
+            html = render_to_string("web/progress.html", _progress_context(case), request)
+            return _CSRF_VALUE.sub(rf"\g<1>{_CSRF_PLACEHOLDER}\g<2>", html)
+
+        elder = request.elder
+        variant = f"page:{int(elder.on)}:{elder.size if elder.on else 0}"
+        html = public_cache.cached(number, variant, build)
     except CaseNotFound as exc:
         return _not_found(request, exc)
-    return render(request, "web/progress.html", _progress_context(case))
+    return HttpResponse(html.replace(_CSRF_PLACEHOLDER, get_token(request)))
 
 
 @require_POST

@@ -1,9 +1,16 @@
+import re
 from datetime import timedelta
 
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import services
+from cases.models import Rating
 from cases.testing import case_in, submit
+from web.elder import MODE_COOKIE
 
 from .helpers import text
 
@@ -107,3 +114,65 @@ def test_an_unknown_number_is_a_404_page(client, users):
 
 def test_the_confirmation_page_for_an_unknown_number_is_a_404(client, users):
     assert client.get("/cases/20240101-0001/submitted").status_code == 404
+
+
+# The shared (cached) page: served to anonymous visitors from the public cache, never to others.
+
+
+def _token(page: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert match, "the rating form carries a CSRF token"
+    return match.group(1)
+
+
+def test_a_repeated_anonymous_visit_is_served_from_the_cache(client, users):
+    case = case_in("completed", users)
+    first = client.get(f"/cases/{case.number}")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(f"/cases/{case.number}")
+    # The case's version, then the cached page: no events, photos or template rendering.
+    assert len(queries) <= 2
+    assert text(again) == text(first).replace(_token(text(first)), _token(text(again)))
+
+
+def test_each_cached_page_gets_a_working_csrf_token_of_its_own(users):
+    case = case_in("completed", users)
+    strict = Client(enforce_csrf_checks=True)
+    strict.get(f"/cases/{case.number}")  # fills the cache
+    page = text(strict.get(f"/cases/{case.number}"))
+    token = _token(page)
+    assert "__minsheng_csrf_token__" not in page
+    assert settings.CSRF_COOKIE_NAME in strict.cookies
+    response = strict.post(
+        f"/cases/{case.number}/rate",
+        {"score": "satisfied", "comment": "", "phone_last4": "1234", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code in (200, 302)
+    assert Rating.objects.filter(case=case).count() == 1
+
+
+def test_a_stage_change_shows_at_once_on_the_cached_page(client, users):
+    case = case_in("dispatched", users)
+    client.get(f"/cases/{case.number}")
+    services.start(case, by=users["handler"])
+    page = text(client.get(f"/cases/{case.number}"))
+    assert page.index('aria-current="step"') > page.index("派单给责任部门")
+    assert "责任人:李四" in page
+
+
+def test_a_signed_in_staff_member_never_gets_the_shared_page_nor_leaves_theirs(client, users):
+    case = case_in("dispatched", users)
+    client.force_login(users["intake"])
+    staff_page = text(client.get(f"/cases/{case.number}"))
+    anonymous = text(Client().get(f"/cases/{case.number}"))
+    again = text(client.get(f"/cases/{case.number}"))
+    assert "退出" in staff_page and "退出" in again
+    assert "退出" not in anonymous
+
+
+def test_elder_mode_has_its_own_cached_page(client, users):
+    case = case_in("dispatched", users)
+    standard = text(client.get(f"/cases/{case.number}"))
+    client.cookies[MODE_COOKIE] = "2"
+    elder = text(client.get(f"/cases/{case.number}"))
+    assert 'id="plain-progress"' in elder and 'id="plain-progress"' not in standard
