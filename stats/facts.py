@@ -36,6 +36,7 @@ FACT_FIELDS = [f.name for f in CaseFact._meta.concrete_fields if f.name != "case
 _COLUMN_INDEX = {name: i for i, name in enumerate(COLUMNS)}
 # WORKFLOW.md names the extension move "extend"; counted whenever such events exist.
 EXTEND = "extend"
+UPSERT_CHUNK = 250
 
 
 def bucket(minutes: int) -> int:
@@ -165,6 +166,12 @@ def upsert(deltas: dict) -> None:
     row; nothing is lost. Keys are sorted so two writers lock rows in the same order (no deadlock).
     """
     rows = [(key, vector) for key, vector in sorted(deltas.items()) if any(vector)]
+    # Bulk imports bring thousands of keys: stay under SQLite's limit of 32766 parameters.
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        _upsert(rows[start : start + UPSERT_CHUNK])
+
+
+def _upsert(rows: list) -> None:
     if not rows:
         return
     used = [i for i in range(len(COLUMNS)) if any(vector[i] for _key, vector in rows)]
@@ -223,6 +230,23 @@ def on_case_event(event: CaseEvent) -> None:
     else:
         CaseFact.objects.create(case_id=case.pk, **new)
     add_to(deltas, new)
+    upsert(deltas)
+
+
+def on_bulk_insert(cases: list[dict], events: dict, ratings: dict) -> None:
+    """cases.hooks bulk listener: the facts and sums of cases inserted with their whole history.
+
+    The same compute() as the event listener and rebuild(), from the rows the importer holds in
+    memory, so a generated million cases need no second pass over the database.
+    """
+    deltas: dict = defaultdict(lambda: [0] * len(COLUMNS))
+    facts = []
+    for case in cases:
+        pk = case["id"]
+        fact = compute(case, events.get(pk, ()), rating_summary(ratings.get(pk, ())))
+        facts.append((pk, *(fact[f] for f in FACT_FIELDS)))
+        add_to(deltas, fact)
+    insert_rows(CaseFact, ["case_id", *FACT_FIELDS], facts)
     upsert(deltas)
 
 
