@@ -246,8 +246,9 @@ def requests(request, fmt: str):
 
 @open311_view("GET")
 def request_detail(request, fmt: str, request_id: str):
-    def build(case) -> bytes:
-        return render(fmt, "service_requests", [_request_data(_published().get(pk=case.pk))]).content
+    def build(case) -> str:
+        response = render(fmt, "service_requests", [_request_data(_published().get(pk=case.pk))])
+        return response.content.decode(response.charset)
 
     try:
         body = public_cache.cached(request_id, f"open311-{fmt}", build)

@@ -301,10 +301,10 @@ def case_progress(request, number: str):
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
-def _progress_json(case) -> bytes:
+def _progress_json(case) -> str:
     """The body ninja would render for ProgressOut, made once per case version (see public_cache)."""
     data = ProgressOut.model_validate(presenters.progress_data(selectors.public_progress(case)))
-    return json.dumps(data.model_dump(by_alias=True), cls=NinjaJSONEncoder, ensure_ascii=False).encode()
+    return json.dumps(data.model_dump(by_alias=True), cls=NinjaJSONEncoder, ensure_ascii=False)
 
 
 @api.post("/cases/{number}/rating", response={201: RatedOut, **ERRORS}, tags=["cases"])

@@ -426,3 +426,30 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.case_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PublicView(models.Model):
+    """What the public sees of a case in one rendering and language, made from one version of it.
+
+    The public lookups (API, Open311, the progress page) are the hottest reads of the platform: a
+    storm of residents checking progress. One indexed query finds the case's version and this row
+    together; when the versions match the stored body is served as it is. Every change to a case
+    bumps its version, so a row can never be served stale, and nothing has to be invalidated.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    variant = models.CharField(max_length=24)
+    language = models.CharField(max_length=16)
+    version = models.PositiveIntegerField()
+    made_at = models.DateTimeField()
+    body = models.TextField()
+
+    class Meta:
+        verbose_name = _("公开进度缓存")
+        verbose_name_plural = _("公开进度缓存")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "variant", "language"], name="cases_publicview_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.variant} {self.language} v{self.version}"
