@@ -246,14 +246,20 @@ def requests(request, fmt: str):
 
 @open311_view("GET")
 def request_detail(request, fmt: str, request_id: str):
+    try:
+        return detail_response(fmt, request_id)
+    except CaseNotFound:
+        raise Open311Error(404, _("没有编号为 %(number)s 的诉求。") % {"number": request_id[:32]}) from None
+
+
+def detail_response(fmt: str, request_id: str) -> HttpResponse:
+    """The body of GET requests/{id}.{fmt}, also answered by api.fastpath; CaseNotFound when unknown."""
+
     def build(case) -> str:
         response = render(fmt, "service_requests", [_request_data(_published().get(pk=case.pk))])
         return response.content.decode(response.charset)
 
-    try:
-        body = public_cache.cached(request_id, f"open311-{fmt}", build)
-    except CaseNotFound:
-        raise Open311Error(404, _("没有编号为 %(number)s 的诉求。") % {"number": request_id[:32]}) from None
+    body = public_cache.cached(request_id, f"open311-{fmt}", build)
     return HttpResponse(body, content_type=CONTENT_TYPES[fmt])
 
 

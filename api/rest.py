@@ -297,6 +297,11 @@ def submit_case(request):
 @api.get("/cases/{number}", response={200: ProgressOut, 404: ErrorOut}, tags=["cases"])
 def case_progress(request, number: str):
     """The public progress of a case: no name (only 张**), no phone, no address."""
+    return progress_response(number)
+
+
+def progress_response(number: str) -> HttpResponse:
+    """The body of GET /cases/{number}, also answered by api.fastpath; CaseNotFound when unknown."""
     body = public_cache.cached(number, "api", _progress_json)
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 

@@ -1,0 +1,57 @@
+"""Public progress lookups answered before the rest of the middleware stack.
+
+A storm of residents checking progress is the heaviest load the platform sees, and every one of
+those requests is an anonymous GET that needs no session, user, CSRF check, messages or elder-mode
+cookie: only its language. This middleware, placed right after SecurityMiddleware, answers
+GET /api/v1/cases/{number} and GET /open311/v2/requests/{id}.json|xml itself, with the same
+functions and the same body and headers as the views behind it (tests compare the two), and hands
+everything else — a query string, an unknown number, any other method or path — to the full stack
+unchanged, which then gives the usual answer or error.
+"""
+
+import re
+
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from cases.errors import CaseNotFound
+
+_API = re.compile(r"/api/v1/cases/(?P<number>[0-9-]{1,32})")
+_OPEN311 = re.compile(r"/open311/v2/requests/(?P<number>[0-9-]{1,32})\.(?P<fmt>json|xml)")
+
+
+class PublicLookupMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "GET" and not request.META.get("QUERY_STRING"):
+            response = self._answer(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _answer(self, request):
+        path = request.path_info
+        api = _API.fullmatch(path)
+        open311 = None if api else _OPEN311.fullmatch(path)
+        if api is None and open311 is None:
+            return None
+        # What LocaleMiddleware would do (no language prefix in our URLs).
+        language = translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        from . import open311 as open311_views
+        from . import rest
+
+        try:
+            if api:
+                response = rest.progress_response(api["number"])
+            else:
+                response = open311_views.detail_response(open311["fmt"], open311["number"])
+        except CaseNotFound:
+            return None  # the full stack gives the API's or Open311's own 404
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        patch_vary_headers(response, ("Cookie", "Accept-Language"))
+        return response
