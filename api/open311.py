@@ -241,7 +241,8 @@ def service_definition(request, fmt: str, service_code: str):
 def requests(request, fmt: str):
     if request.method == "POST":
         return _create_request(request, fmt)
-    return render(fmt, "service_requests", [_request_data(case) for case in _query(request.GET)])
+    notices = _notices()
+    return render(fmt, "service_requests", [_request_data(case, notices) for case in _query(request.GET)])
 
 
 @open311_view("GET")
@@ -256,7 +257,9 @@ def detail_response(fmt: str, request_id: str) -> HttpResponse:
     """The body of GET requests/{id}.{fmt}, also answered by api.fastpath; CaseNotFound when unknown."""
 
     def build(case) -> str:
-        response = render(fmt, "service_requests", [_request_data(_published().get(pk=case.pk))])
+        response = render(
+            fmt, "service_requests", [_request_data(_published().values(*_FIELDS).get(pk=case.pk))]
+        )
         return response.content.decode(response.charset)
 
     body = public_cache.cached(request_id, f"open311-{fmt}", build)
@@ -357,9 +360,7 @@ def _published():
         .order_by("-resolution_id", "id")
         .values("id")[:1]
     )
-    return Case.objects.select_related("category", "community", "department").annotate(
-        open311_note=Subquery(latest_note), open311_photo=Subquery(after_photo)
-    )
+    return Case.objects.annotate(open311_note=Subquery(latest_note), open311_photo=Subquery(after_photo))
 
 
 def _when(raw: str, name: str, *, end: bool = False) -> datetime:
@@ -389,7 +390,7 @@ def _positive_int(raw: str, name: str, default: int) -> int:
     return int(raw)
 
 
-def _query(params) -> list[Case]:
+def _query(params) -> list[dict]:
     def arg(name: str) -> str:
         return (params.get(name) or "").strip()
 
@@ -397,7 +398,9 @@ def _query(params) -> list[Case]:
     ids = _split(arg("service_request_id"))
     if ids:
         # The spec: service_request_id overrides all other arguments.
-        return list(qs.filter(number__in=ids[:MAX_REQUESTS]).order_by("-submitted_at", "-id"))
+        return list(
+            qs.filter(number__in=ids[:MAX_REQUESTS]).order_by("-submitted_at", "-id").values(*_FIELDS)
+        )
 
     codes = _split(arg("service_code"))
     if codes:
@@ -431,30 +434,57 @@ def _query(params) -> list[Case]:
     page_size = min(_positive_int(arg("page_size"), "page_size", MAX_REQUESTS), MAX_REQUESTS)
     page = _positive_int(arg("page"), "page", 1)
     offset = (page - 1) * page_size
-    return list(qs.order_by("-submitted_at", "-id")[offset : offset + page_size])
+    return list(qs.order_by("-submitted_at", "-id").values(*_FIELDS)[offset : offset + page_size])
 
 
-def _request_data(case: Case) -> dict:
-    is_open = case.state in OPEN_STATES
-    photo_id = case.open311_photo if case.state in (State.COMPLETED, State.CLOSED) else None
+# What a service request needs of a case, read as plain values: a page of 100 makes no model objects.
+_FIELDS = (
+    "number",
+    "state",
+    "open311_note",
+    "open311_photo",
+    "category__name",
+    "category__code",
+    "department_id",
+    "department__name",
+    "community__name",
+    "submitted_at",
+    "updated_at",
+    "due_at",
+    "lat",
+    "long",
+)
+
+
+def _request_data(case: dict, notices: dict | None = None) -> dict:
+    """One service request from a row of _published().values(*_FIELDS)."""
+    state = case["state"]
+    photo_id = case["open311_photo"] if state in (State.COMPLETED, State.CLOSED) else None
+    if notices is None:
+        notices = _notices()
     data = {
-        "service_request_id": case.number,
-        "status": "open" if is_open else "closed",
-        "status_notes": case.open311_note or None,
-        "service_name": case.category.name,
-        "service_code": case.category.code,
+        "service_request_id": case["number"],
+        "status": "open" if state in OPEN_STATES else "closed",
+        "status_notes": case["open311_note"] or None,
+        "service_name": case["category__name"],
+        "service_code": case["category__code"],
         "description": None,
-        "agency_responsible": case.department.name if case.department_id else None,
-        "service_notice": _("当前状态:%(state)s") % {"state": State(case.state).label},
-        "requested_datetime": _w3c(case.submitted_at),
-        "updated_datetime": _w3c(case.updated_at),
-        "expected_datetime": _w3c(case.due_at),
-        "address": case.community.name,
+        "agency_responsible": case["department__name"] if case["department_id"] else None,
+        "service_notice": notices[state],
+        "requested_datetime": _w3c(case["submitted_at"]),
+        "updated_datetime": _w3c(case["updated_at"]),
+        "expected_datetime": _w3c(case["due_at"]),
+        "address": case["community__name"],
         "address_id": None,
         "zipcode": None,
     }
-    if case.lat is not None and case.long is not None:
-        data["lat"] = float(case.lat)
-        data["long"] = float(case.long)
+    if case["lat"] is not None and case["long"] is not None:
+        data["lat"] = float(case["lat"])
+        data["long"] = float(case["long"])
     data["media_url"] = absolute(f"/media/attachments/{photo_id}/full") if photo_id else None
     return data
+
+
+def _notices() -> dict:
+    """The service notice of each state, in the active language (translated once per response)."""
+    return {state: _("当前状态:%(state)s") % {"state": label} for state, label in State.choices}
