@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -23,6 +24,7 @@ from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed
 from cases.models import Attachment, Channel, PersonalDataAccess, Rating, State
 from cases.validation import mask_phone
 from cases.workflow import Action
+from security.ratelimit import limit
 
 from . import forms
 
@@ -69,6 +71,7 @@ def _home_context(*, form=None, lookup_error: str = "", number: str = "", photos
 
 
 @require_GET
+@limit("lookup")
 def lookup(request):
     number = (request.GET.get("number") or "").strip()
     if not number:
@@ -84,6 +87,7 @@ def lookup(request):
 
 
 @require_POST
+@limit("submit")
 def submit(request):
     form = forms.SubmitCaseForm(request.POST, request.FILES)
     if form.is_valid():
@@ -110,6 +114,7 @@ def submit(request):
 
 
 @require_GET
+@limit("lookup")
 def submitted(request, number):
     try:
         case = access.case_for_public(number)
@@ -149,6 +154,7 @@ def _progress_context(case, *, rating_form=None, rating_error: str = "") -> dict
 
 
 @require_GET
+@limit("lookup")
 def progress(request, number):
     try:
         case = access.case_for_public(number)
@@ -221,6 +227,7 @@ def attachment(request, pk, variant):
 # Staff pages
 
 
+@method_decorator(limit("login", methods=["POST"]), name="dispatch")
 class StaffLoginView(auth_views.LoginView):
     template_name = "web/staff/login.html"
     redirect_authenticated_user = True
