@@ -16,7 +16,7 @@ for the limits here. Each hit returns (count in this window, seconds until the w
 import random
 import time
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
@@ -44,16 +44,17 @@ def hit(bucket: str, period: int) -> tuple[int, int]:
     """Count one hit on `bucket` in the current `period`-second window: (hits, seconds left)."""
     now = time.time()
     ends = _window_end(now, period)
+    cache = caches["default"]
     if isinstance(cache, RedisCache):
-        count = _hit_redis(bucket, ends, period)
+        count = _hit_redis(cache, bucket, ends, period)
     elif isinstance(cache, DatabaseCache):
         count, ends = _hit_database(bucket, ends, now)
     else:
-        count = _hit_cache(bucket, ends, period)
+        count = _hit_cache(cache, bucket, ends, period)
     return count, max(1, ends - int(now))
 
 
-def _hit_redis(bucket: str, ends: int, period: int) -> int:
+def _hit_redis(cache: RedisCache, bucket: str, ends: int, period: int) -> int:
     key = cache.make_and_validate_key(f"minsheng:rate:{bucket}:{ends}")
     # Django's RedisCache.incr() checks that the key exists first (two round-trips); the raw client's
     # INCR creates it, and the pipeline sends INCR and EXPIRE together. Counters are stored as plain
@@ -76,7 +77,7 @@ def _hit_database(bucket: str, ends: int, now: float) -> tuple[int, int]:
     return int(count), int(window_ends)
 
 
-def _hit_cache(bucket: str, ends: int, period: int) -> int:
+def _hit_cache(cache, bucket: str, ends: int, period: int) -> int:
     key = f"minsheng:rate:{bucket}:{ends}"
     if cache.add(key, 1, period + 5):
         return 1

@@ -35,7 +35,7 @@ def reason(limit: str) -> str:
 
 
 def retry_sentence(seconds: int) -> str:
-    return _("请在 %(wait)s 后再试。") % {"wait": wait_text(seconds)}
+    return _("请在 %(wait)s后再试。") % {"wait": wait_text(seconds)}
 
 
 def too_many_page(request, *, limit: str, retry_after: int):
