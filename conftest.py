@@ -7,6 +7,9 @@ import pytest
 def _media_root(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Every test client request comes from 127.0.0.1: the rate limits would throttle tests that make
+    # many requests. security/tests turns them on (with small limits) to test them.
+    settings.RATE_LIMITS_ENABLED = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -5,7 +5,6 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.utils import timezone
 from ninja.security import HttpBearer
 
@@ -13,35 +12,21 @@ from .models import ApiToken
 
 # last_used_at is for auditing, not billing: writing it on every call would turn reads into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-# Failed sign-ins per username before the token endpoint stops answering for a while.
-MAX_FAILED_LOGINS = 10
-FAILED_LOGIN_WINDOW = 15 * 60
 
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _failures_key(username: str) -> str:
-    return f"minsheng:api-login-failures:{digest(username.casefold())}"
-
-
-def too_many_failures(username: str) -> bool:
-    return cache.get(_failures_key(username), 0) >= MAX_FAILED_LOGINS
-
-
 def issue_token(request, *, username: str, password: str) -> str | None:
-    """Return a new token for valid credentials of an active user, else None."""
+    """Return a new token for valid credentials of an active user, else None.
+
+    Failures are counted by django-axes like those of the sign-in pages (username + address); once
+    locked out, its middleware answers 429 instead of this endpoint's 401.
+    """
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
-        key = _failures_key(username)
-        if not cache.add(key, 1, timeout=FAILED_LOGIN_WINDOW):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, timeout=FAILED_LOGIN_WINDOW)
         return None
-    cache.delete(_failures_key(username))
     token = secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, key_hash=digest(token))
     return token

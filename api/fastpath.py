@@ -6,7 +6,8 @@ cookie: only its language. This middleware, placed right after SecurityMiddlewar
 GET /api/v1/cases/{number} and GET /open311/v2/requests/{id}.json|xml itself, with the same
 functions and the same body and headers as the views behind it (tests compare the two), and hands
 everything else — a query string, an unknown number, any other method or path — to the full stack
-unchanged, which then gives the usual answer or error.
+unchanged, which then gives the usual answer or error. The lookup rate limit applies here exactly
+as on the views (security.ratelimit), counted once per request.
 """
 
 import re
@@ -41,9 +42,18 @@ class PublicLookupMiddleware:
         language = translation.get_language_from_request(request)
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+        from security import ratelimit
+        from security import responses as refusals
+
         from . import open311 as open311_views
         from . import rest
 
+        # The views' own limit, counted once: a request handed on is not counted again.
+        refusal = ratelimit.check(request, "lookup")
+        if refusal is not None:
+            if api:
+                return refusals.json(request, refusal)
+            return open311_views.refused(request, refusal, open311["fmt"])
         try:
             if api:
                 response = rest.progress_response(api["number"])

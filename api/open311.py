@@ -35,6 +35,8 @@ from cases import public_cache
 from cases import services as case_services
 from cases.errors import CaseNotFound
 from cases.models import AgeBand, Attachment, Case, CaseEvent, Category, Community, State
+from security import ratelimit
+from security.responses import reason, retry_sentence
 
 from .presenters import absolute
 
@@ -237,7 +239,17 @@ def service_definition(request, fmt: str, service_code: str):
 # Requests
 
 
+def refused(request, refusal, fmt: str, **kwargs) -> HttpResponse:
+    """429 in the spec's error format, with Retry-After."""
+    response = error_response(fmt, 429, reason(refusal.limit) + retry_sentence(refusal.retry_after))
+    response["Retry-After"] = str(refusal.retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @open311_view("GET", "POST")
+@ratelimit.limit("lookup", methods=["GET", "HEAD"], respond=refused)
+@ratelimit.limit("submit", methods=["POST"], respond=refused)
 def requests(request, fmt: str):
     if request.method == "POST":
         return _create_request(request, fmt)
@@ -246,6 +258,7 @@ def requests(request, fmt: str):
 
 
 @open311_view("GET")
+@ratelimit.limit("lookup", respond=refused)
 def request_detail(request, fmt: str, request_id: str):
     try:
         return detail_response(fmt, request_id)

@@ -18,6 +18,9 @@ class ErrorOut(Schema):
     errors: dict[str, list[str]] | None = Field(
         None, description="逐字段的错误 / messages per input field (422 only)"
     )
+    retry_after: int | None = Field(
+        None, description="几秒后可以再试 / seconds until a refused request may be tried again (429 only)"
+    )
 
 
 class TokenIn(Strict):

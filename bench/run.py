@@ -50,6 +50,10 @@ def bench_env(args) -> dict:
         SECURE_HSTS_SECONDS="0",
         CONN_MAX_AGE="600",
         LOG_LEVEL="WARNING",
+        # wrk sends everything from one address: the limits stay on (their cost is measured) but
+        # are set far above what the run can reach.
+        RATE_LIMIT_LOOKUP="100000000/m",
+        RATE_LIMIT_SUBMIT="100000000/m",
     )
     if os.environ.get("DATABASE_URL"):
         url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])

@@ -26,4 +26,12 @@ class Conflict(CaseError):
 
 
 class TooManyAttempts(NotAllowed):
-    """Too many wrong guesses (phone digits, passwords) in a short time: try again later."""
+    """Too many wrong guesses (phone digits, passwords) in a short time: try again later.
+
+    `limit` names the limit for the log; `retry_after` is in seconds, when it is known.
+    """
+
+    def __init__(self, message: str, *, limit: str = "", retry_after: int | None = None):
+        super().__init__(message)
+        self.limit = limit
+        self.retry_after = retry_after

@@ -1,9 +1,11 @@
 """Settings for Minsheng: one file, every deployment difference read from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -66,10 +68,14 @@ INSTALLED_APPS = [
     "stats",
     "notify",
     "residents",
+    "security",
+    # Login lock-out (counted in the database, keyed on username + real client address).
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Anonymous progress lookups (API, Open311) need nothing below: answered here (see the module).
     "api.fastpath.PublicLookupMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -81,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "web.elder.ElderModeMiddleware",
+    # Last, as django-axes asks: it turns a lock-out flagged during authentication into our 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "minsheng.urls"
@@ -154,6 +162,11 @@ else:
         }
     }
 
+# django-axes first: it refuses a locked-out username + address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -219,12 +232,66 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Staff sessions end after SESSION_COOKIE_AGE (8 hours: one working day), counted from sign-in and
+# not renewed by activity; a shared counter computer is then signed out by the next morning at the latest.
+SESSION_SAVE_EVERY_REQUEST = False
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files — no inline
+# script, no inline style, nothing from another origin (government intranets have no CDN anyway).
+# blob: for media is the voice recorder's preview of what was just recorded.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "media-src": [SELF, "blob:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# The real client address (security.client): 0 = the socket's address (no proxy); 1 = the right-most
+# X-Forwarded-For entry, which our nginx appends (deploy/nginx.conf). Never more than the proxies you run.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Rate limits (security.ratelimit): "<count>/<period>" per client address, period s, m, h or d with an
+# optional multiplier ("30/10m"); "off" turns one off, RATE_LIMITS_ENABLED=0 all of them. Counted in
+# Redis with REDIS_URL, else in one database table (one atomic statement per request).
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+MINSHENG_RATE_LIMITS = {
+    # Public progress lookups: the web page, the lookup box, the REST API, Open311 (one and the list).
+    "lookup": env_str("RATE_LIMIT_LOOKUP", "60/m"),
+    # Anonymous submissions: web form, elder flow, REST API without a token, Open311 POST.
+    "submit": env_str("RATE_LIMIT_SUBMIT", "10/m"),
+    # Sign-in code checks by residents (each code also allows only RESIDENT_CODE_MAX_TRIES wrong tries).
+    "otp_verify": env_str("RATE_LIMIT_OTP_VERIFY", "30/h"),
+    # Staff and admin sign-in forms and the API's token endpoint (POSTs only).
+    "login": env_str("RATE_LIMIT_LOGIN", "10/m"),
+}
+
+# Login lock-out (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one
+# address, that pair is refused for LOGIN_LOCKOUT_MINUTES (each further try restarts the wait);
+# a successful sign-in clears the count. Applies to /staff/login, /admin/login and POST /api/v1/auth/token.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "security.client.client_ip"
+AXES_LOCKOUT_CALLABLE = "security.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # minsheng.security: every refusal (429, lock-out) with address, path and limit.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "minsheng.security": {"level": "INFO"}},
 }
 
 # The sub-district that runs this installation (shown in page titles and SMS).

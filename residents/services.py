@@ -43,6 +43,12 @@ def _hash(phone: str, code: str) -> str:
     return hmac.new(key, f"sign-in:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+def _seconds_until_a_slot(codes: QuerySet[SignInCode], now) -> int:
+    """When the oldest code of the last hour leaves the window, so that another may be asked for."""
+    oldest = codes.order_by("created_at").values_list("created_at", flat=True).first()
+    return max(1, int((oldest + timedelta(hours=1) - now).total_seconds()) + 1) if oldest else 3600
+
+
 def request_code(*, phone: str, ip: str | None) -> SignInCode:
     """Issue a code for `phone` and queue its SMS; TooManyAttempts past the hourly limits."""
     phone = clean_mobile(phone)
@@ -51,18 +57,20 @@ def request_code(*, phone: str, ip: str | None) -> SignInCode:
     with transaction.atomic():
         PhoneLock.objects.get_or_create(phone=phone)
         PhoneLock.objects.select_for_update().get(phone=phone)
-        if ip and (
-            SignInCode.objects.filter(ip=ip, created_at__gt=hour_ago).count()
-            >= settings.RESIDENT_CODES_PER_IP_PER_HOUR
-        ):
-            raise TooManyAttempts(_("这台设备获取验证码的次数过多,请一小时后再试。"))
-        if (
-            SignInCode.objects.filter(phone=phone, created_at__gt=hour_ago).count()
-            >= settings.RESIDENT_CODES_PER_PHONE_PER_HOUR
-        ):
+        by_ip = SignInCode.objects.filter(ip=ip, created_at__gt=hour_ago)
+        if ip and by_ip.count() >= settings.RESIDENT_CODES_PER_IP_PER_HOUR:
+            raise TooManyAttempts(
+                _("这台设备获取验证码的次数过多,请一小时后再试。"),
+                limit="otp_request_address",
+                retry_after=_seconds_until_a_slot(by_ip, now),
+            )
+        by_phone = SignInCode.objects.filter(phone=phone, created_at__gt=hour_ago)
+        if by_phone.count() >= settings.RESIDENT_CODES_PER_PHONE_PER_HOUR:
             raise TooManyAttempts(
                 _("这个手机号一小时内最多获取 %(n)d 次验证码,请稍后再试。")
-                % {"n": settings.RESIDENT_CODES_PER_PHONE_PER_HOUR}
+                % {"n": settings.RESIDENT_CODES_PER_PHONE_PER_HOUR},
+                limit="otp_request_phone",
+                retry_after=_seconds_until_a_slot(by_phone, now),
             )
         code = f"{secrets.randbelow(10**6):06d}"
         minutes = settings.RESIDENT_CODE_MINUTES
@@ -98,7 +106,7 @@ def verify_code(*, phone: str, code: str) -> str:
             }
         )
     if latest.wrong_tries >= settings.RESIDENT_CODE_MAX_TRIES:
-        raise TooManyAttempts(_("验证码输错次数过多,这个验证码已失效,请重新获取。"))
+        raise TooManyAttempts(_("验证码输错次数过多,这个验证码已失效,请重新获取。"), limit="otp_code_tries")
     if not hmac.compare_digest(latest.code_hash, _hash(phone, code)):
         # Counted in the database with a conditional update, so parallel guesses cannot overrun it.
         SignInCode.objects.filter(pk=latest.pk, wrong_tries__lt=settings.RESIDENT_CODE_MAX_TRIES).update(
@@ -106,7 +114,9 @@ def verify_code(*, phone: str, code: str) -> str:
         )
         left = settings.RESIDENT_CODE_MAX_TRIES - latest.wrong_tries - 1
         if left <= 0:
-            raise TooManyAttempts(_("验证码输错次数过多,这个验证码已失效,请重新获取。"))
+            raise TooManyAttempts(
+                _("验证码输错次数过多,这个验证码已失效,请重新获取。"), limit="otp_code_tries"
+            )
         raise ValidationError({"code": [_("验证码不正确,还可以再试 %(n)d 次。") % {"n": left}]})
     # Single use: of two sign-ins with one code, only one update finds it unused.
     used = SignInCode.objects.filter(

@@ -4,7 +4,6 @@ A signed-in resident is a phone number in the session (no password, no staff acc
 show the cases with that number, and nothing else.
 """
 
-import ipaddress
 from functools import wraps
 
 from django.contrib import messages
@@ -17,6 +16,8 @@ from cases import services as case_services
 from cases.errors import Conflict, InvalidMove, NotAllowed
 from cases.models import Case, Rating, State
 from cases.validation import mask_phone
+from security.client import client_ip
+from security.ratelimit import limit, log_refusal
 from web.forms import add_service_errors
 
 from . import forms, services
@@ -25,19 +26,15 @@ SESSION_PHONE = "resident_phone"
 SESSION_PENDING = "resident_pending_phone"
 
 
-def client_ip(request) -> str | None:
-    """The client's address. X-Forwarded-For is believed only from a proxy on this machine (nginx),
-    whose last entry is the address it saw; anyone else could write anything there."""
-    remote = request.META.get("REMOTE_ADDR") or None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    try:
-        if remote and forwarded and ipaddress.ip_address(remote).is_loopback:
-            candidate = forwarded.split(",")[-1].strip()
-            ipaddress.ip_address(candidate)
-            return candidate
-    except ValueError:
-        pass
-    return remote
+def _refused(request, exc: NotAllowed) -> None:
+    """Log a refusal by the sign-in code limits (counted from the code rows, see services)."""
+    log_refusal(request, getattr(exc, "limit", "") or "otp", retry_after=getattr(exc, "retry_after", None))
+
+
+def _with_retry_after(response, exc: NotAllowed | None):
+    if getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def resident_phone(request) -> str:
@@ -61,6 +58,7 @@ def sign_in(request):
     form = forms.PhoneForm(request.POST or None)
     status = 200
     error = ""
+    refused = None
     if request.method == "POST":
         status = 400
         if form.is_valid():
@@ -69,7 +67,8 @@ def sign_in(request):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             except NotAllowed as exc:
-                status, error = 429, exc.message
+                status, error, refused = 429, exc.message, exc
+                _refused(request, exc)
             else:
                 request.session[SESSION_PENDING] = code.phone
                 messages.info(
@@ -77,10 +76,12 @@ def sign_in(request):
                     _("验证码已发送到 %(phone)s,请查收短信。") % {"phone": mask_phone(code.phone)},
                 )
                 return redirect("residents:enter_code")
-    return render(request, "residents/sign_in.html", {"form": form, "error": error}, status=status)
+    response = render(request, "residents/sign_in.html", {"form": form, "error": error}, status=status)
+    return _with_retry_after(response, refused)
 
 
 @require_http_methods(["GET", "POST"])
+@limit("otp_verify", methods=["POST"])
 def enter_code(request):
     phone = request.session.get(SESSION_PENDING, "")
     if not phone:
@@ -97,6 +98,7 @@ def enter_code(request):
                 add_service_errors(form, exc)
             except NotAllowed as exc:
                 status, error = 429, exc.message
+                _refused(request, exc)
             else:
                 # A new session key on sign-in: a session id planted before cannot be taken over.
                 request.session.cycle_key()

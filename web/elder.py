@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases import services, voice
 from cases.models import Category, Channel, Community
 from cases.validation import MAX_DESCRIPTION, MAX_NAME, clean_text
+from security.ratelimit import limit
 
 from .forms import add_service_errors
 
@@ -254,6 +255,7 @@ def problem_page(request, *, form=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
+@limit("submit", methods=["POST"])
 def problem(request):
     if request.method == "GET":
         return problem_page(request)
@@ -366,6 +368,7 @@ def _check_page(request, report, *, form=None, problems=(), status=200):
 
 
 @require_http_methods(["GET", "POST"])
+@limit("submit", methods=["POST"])
 def check(request):
     """Screen 3: check and send; the contact is asked here, where it is needed."""
     report = _report(request)

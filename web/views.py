@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -27,6 +28,7 @@ from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed
 from cases.models import Attachment, Channel, PersonalDataAccess, Rating, State
 from cases.validation import mask_phone
 from cases.workflow import Action
+from security.ratelimit import limit
 
 from . import forms
 
@@ -73,6 +75,7 @@ def _home_context(*, form=None, lookup_error: str = "", number: str = "", photos
 
 
 @require_GET
+@limit("lookup")
 def lookup(request):
     number = (request.GET.get("number") or "").strip()
     if not number:
@@ -88,6 +91,7 @@ def lookup(request):
 
 
 @require_POST
+@limit("submit")
 def submit(request):
     form = forms.SubmitCaseForm(request.POST, request.FILES)
     if form.is_valid():
@@ -114,6 +118,7 @@ def submit(request):
 
 
 @require_GET
+@limit("lookup")
 def submitted(request, number):
     try:
         case = access.case_for_public(number)
@@ -173,6 +178,7 @@ def _shared_page(request) -> bool:
 
 
 @require_GET
+@limit("lookup")
 def progress(request, number):
     try:
         if not _shared_page(request):
@@ -254,6 +260,7 @@ def attachment(request, pk, variant):
 # Staff pages
 
 
+@method_decorator(limit("login", methods=["POST"]), name="dispatch")
 class StaffLoginView(auth_views.LoginView):
     template_name = "web/staff/login.html"
     redirect_authenticated_user = True

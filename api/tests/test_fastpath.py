@@ -86,3 +86,17 @@ def test_other_methods_and_query_strings_go_through_the_full_stack(client, users
     case = case_in("dispatched", users)
     assert client.post(paths(case)[1]).status_code == 405
     assert client.get(paths(case)[1] + "?jurisdiction_id=x").status_code in (200, 400)
+
+
+def test_the_lookup_limit_counts_each_request_once_on_either_path(client, users, settings):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.MINSHENG_RATE_LIMITS = {**settings.MINSHENG_RATE_LIMITS, "lookup": "3/m"}
+    case = case_in("dispatched", users)
+    # Known (answered by the fast path), unknown (handed on to the view, which must not count again).
+    assert client.get(paths(case)[0]).status_code == 200
+    assert client.get("/api/v1/cases/20991231-9999").status_code == 404
+    assert client.get("/open311/v2/requests/20991231-9999.json").status_code == 404
+    refused = client.get(paths(case)[0])
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert client.get(paths(case)[2]).status_code == 429

@@ -120,14 +120,21 @@ def test_one_address_cannot_flood_many_numbers(client, db, settings):
     assert ask(client, "13900000009", REMOTE_ADDR="10.1.2.3").status_code == 302
 
 
-def test_a_forwarded_address_counts_only_from_the_local_proxy(client, db, settings):
+def test_behind_our_proxy_the_address_it_saw_counts(client, db, settings):
     settings.RESIDENT_CODES_PER_IP_PER_HOUR = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     ask(client, "13900000001", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1")
     assert (
         ask(client, "13900000002", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="2.2.2.2").status_code == 302
     )
     assert SignInCode.objects.filter(ip="2.2.2.2").exists()
-    # From anywhere else the header is ignored: it would let anyone pick their own address.
+    # A client writing its own X-Forwarded-For gets it put left of what nginx saw: no new address.
+    response = ask(client, "13900000003", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="9.9.9.9, 2.2.2.2")
+    assert response.status_code == 429 and response["Retry-After"].isdigit()
+
+
+def test_without_a_proxy_the_forwarded_header_is_ignored(client, db, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
     ask(client, "13900000003", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="3.3.3.3")
     assert SignInCode.objects.filter(ip="10.0.0.5").exists()
 

@@ -1,0 +1,47 @@
+"""The real client address, behind at most TRUSTED_PROXY_COUNT proxies of our own.
+
+Our nginx appends the address it saw to X-Forwarded-For (`$proxy_add_x_forwarded_for`), so the
+right-most entry is the only one we can believe; everything to its left was written by the client
+and may be anything. With TRUSTED_PROXY_COUNT = 0 (no proxy) the header is ignored altogether.
+"""
+
+import ipaddress
+
+from django.conf import settings
+
+
+def client_ip(request) -> str | None:
+    """The address of the client as our own proxy saw it (or REMOTE_ADDR without a proxy)."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return _normalized(remote)
+    entries = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if e.strip()]
+    if len(entries) < count:
+        # Not through our proxy (e.g. a health check straight to gunicorn): what the socket saw.
+        return _normalized(remote)
+    # With N proxies, the N-th entry from the right was added by the outermost proxy we run.
+    return _normalized(entries[-count]) or _normalized(remote)
+
+
+def _normalized(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        address = ipaddress.ip_address(raw.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def rate_key(address: str | None) -> str:
+    """What a per-address limit counts: the IPv4 address, or the /64 of an IPv6 address (one home
+    or phone gets a whole /64, and could otherwise take a fresh address for every request)."""
+    if not address:
+        return "unknown"
+    parsed = ipaddress.ip_address(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address) + "/64"
+    return address

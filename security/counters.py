@@ -1,0 +1,88 @@
+"""Fixed-window hit counters shared by every process and server, at one round-trip per hit.
+
+Which store is used follows the configured cache:
+- Redis (REDIS_URL): INCR and EXPIRE on a key per window, sent together in one pipeline.
+- The database cache (the default): not the cache table itself — its `incr` is a read and a write
+  that can lose hits to a concurrent request, and costs five queries — but one upsert into
+  `security_ratecounter` that adds the hit and returns the count atomically (`ON CONFLICT … DO UPDATE
+  … RETURNING`, on SQLite ≥ 3.35 and PostgreSQL).
+- Any other cache (memcached, local memory in a test): `cache.add`, else `cache.incr`.
+
+Windows are aligned to the clock (a 1-minute window ends at the next full minute), so a client may
+get up to twice the limit across a boundary; that is the usual price of a fixed window and harmless
+for the limits here. Each hit returns (count in this window, seconds until the window ends).
+"""
+
+import random
+import time
+
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
+from django.core.cache.backends.redis import RedisCache
+from django.db import connection
+
+# Expired database rows are removed now and then by the hit that happens to draw this chance.
+PRUNE_CHANCE = 0.001
+PRUNE_AFTER = 24 * 3600
+
+_UPSERT = """
+INSERT INTO security_ratecounter (bucket, window_ends, hits) VALUES (%s, %s, 1)
+ON CONFLICT (bucket) DO UPDATE SET
+    hits = CASE WHEN security_ratecounter.window_ends <= %s THEN 1
+                ELSE security_ratecounter.hits + 1 END,
+    window_ends = CASE WHEN security_ratecounter.window_ends <= %s THEN excluded.window_ends
+                       ELSE security_ratecounter.window_ends END
+RETURNING hits, window_ends
+"""
+
+
+def _window_end(now: float, period: int) -> int:
+    return (int(now) // period + 1) * period
+
+
+def hit(bucket: str, period: int) -> tuple[int, int]:
+    """Count one hit on `bucket` in the current `period`-second window: (hits, seconds left)."""
+    now = time.time()
+    ends = _window_end(now, period)
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        count = _hit_redis(cache, bucket, ends, period)
+    elif isinstance(cache, DatabaseCache):
+        count, ends = _hit_database(bucket, ends, now)
+    else:
+        count = _hit_cache(cache, bucket, ends, period)
+    return count, max(1, ends - int(now))
+
+
+def _hit_redis(cache: RedisCache, bucket: str, ends: int, period: int) -> int:
+    key = cache.make_and_validate_key(f"minsheng:rate:{bucket}:{ends}")
+    # Django's RedisCache.incr() checks that the key exists first (two round-trips); the raw client's
+    # INCR creates it, and the pipeline sends INCR and EXPIRE together. Counters are stored as plain
+    # integers, which is also how Django's Redis serializer stores an int.
+    client = cache._cache.get_client(key, write=True)
+    pipe = client.pipeline(transaction=False)
+    pipe.incr(key)
+    pipe.expire(key, period + 5)
+    count, _ = pipe.execute()
+    return int(count)
+
+
+def _hit_database(bucket: str, ends: int, now: float) -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, [bucket[:200], ends, int(now), int(now)])
+        count, window_ends = cursor.fetchone()
+        if random.random() < PRUNE_CHANCE:  # noqa: S311 (not security: when to tidy up)
+            stale = int(now) - PRUNE_AFTER
+            cursor.execute("DELETE FROM security_ratecounter WHERE window_ends < %s", [stale])
+    return int(count), int(window_ends)
+
+
+def _hit_cache(cache, bucket: str, ends: int, period: int) -> int:
+    key = f"minsheng:rate:{bucket}:{ends}"
+    if cache.add(key, 1, period + 5):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, period + 5)
+        return 1
