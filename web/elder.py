@@ -151,7 +151,9 @@ class ProblemForm(forms.Form):
         },
     )
     description = forms.CharField(required=False, max_length=MAX_DESCRIPTION, strip=False)
-    voice = forms.FileField(required=False)
+    voice = forms.FileField(
+        required=False, error_messages={"empty": gettext_lazy("语音留言是空的,请重新录一次。")}
+    )
     remove_voice = forms.BooleanField(required=False)
 
 
