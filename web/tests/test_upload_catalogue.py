@@ -120,3 +120,13 @@ def test_the_elder_flows_voice_note(client, users, entry):
         assert "voice" not in report
         assert_nothing_stored()
         assert client.get("/elder/voice").status_code == 404
+
+
+def test_more_files_than_django_reads_is_a_clear_400(client, users, settings):
+    # Past DATA_UPLOAD_MAX_NUMBER_FILES Django stops reading the request at all.
+    files = [jpeg(f"p{i}.jpg") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    response = client.post("/cases/new", submission(photos=files))
+    assert response.status_code == 400
+    assert "无法处理这个请求" in text(response)
+    assert not Case.objects.exists()
+    assert_nothing_stored()
