@@ -62,3 +62,13 @@ def test_completing_a_case(client, users, token_for, entry):
         assert case.state == "handling"
         assert not Resolution.objects.exists()
         assert_nothing_stored()
+
+
+def test_the_catalogue_is_documented():
+    from pathlib import Path
+
+    from cases.testing_uploads import CATALOGUE
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "uploads.md").read_text()
+    missing = [entry.key for entry in CATALOGUE if f"| `{entry.key}` |" not in doc]
+    assert not missing, f"add these to docs/uploads.md: {missing}"
