@@ -35,6 +35,7 @@ from cases import public_cache
 from cases import services as case_services
 from cases.errors import CaseNotFound
 from cases.models import AgeBand, Attachment, Case, CaseEvent, Category, Community, State
+from cases.validation import has_control_characters
 from security import ratelimit
 from security.responses import reason, retry_sentence
 
@@ -133,6 +134,7 @@ def open311_view(*methods: str):
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
+                _check_characters(request, kwargs)
                 return view(request, fmt, **kwargs)
             except Open311Error as exc:
                 return error_response(fmt, exc.status, *exc.descriptions)
@@ -140,6 +142,20 @@ def open311_view(*methods: str):
         return wrapper
 
     return decorate
+
+
+def _check_characters(request, kwargs: dict) -> None:
+    """Any text, but no control characters: NUL cannot be stored and none can be written in XML 1.0."""
+    params = [*kwargs.items(), *request.GET.lists()]
+    if request.method == "POST":
+        params += list(request.POST.lists())
+    for name, values in params:
+        values = values if isinstance(values, list) else [values]
+        if has_control_characters(name) or any(has_control_characters(v) for v in values):
+            shown = "".join(ch for ch in name if not has_control_characters(ch))[:40]
+            raise Open311Error(
+                400, _("参数 %(name)s 包含无法识别的控制字符(如 NUL),请删除后重试。") % {"name": shown}
+            )
 
 
 def _w3c(dt) -> str | None:

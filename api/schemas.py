@@ -3,14 +3,30 @@
 from datetime import datetime
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from cases.validation import has_control_characters
 
 
 class Strict(Schema):
-    """Inputs refuse fields they do not know, so a misspelt field is an error, not silently dropped."""
+    """Inputs refuse fields they do not know, so a misspelt field is an error, not silently dropped.
+
+    Text may be any Unicode, but not control characters (NUL above all, which PostgreSQL cannot
+    store) nor lone surrogates (JSON's "\\ud800"): refused here with a 422, before any query."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value):
+        if isinstance(value, str) and has_control_characters(value):
+            raise PydanticCustomError(
+                "control_characters", _("包含无法识别的控制字符(如 NUL),请删除后重试。")
+            )
+        return value
 
 
 class ErrorOut(Schema):

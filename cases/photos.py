@@ -5,6 +5,7 @@ files are stored under server-generated names, never the uploader's.
 """
 
 import io
+import logging
 import struct
 import uuid
 from dataclasses import dataclass
@@ -17,10 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+logger = logging.getLogger(__name__)
+
 # MPO is how Pillow names a JPEG with a second picture appended (many phone cameras write one).
 ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 THUMBNAIL_SIZE = (480, 480)
 MAX_EDGE = 2560
+# No camera takes a photo thinner than this; a 1×100000 image is a probe, and useless to staff.
+MAX_ASPECT_RATIO = 20
+# Pillow's modes for 16-bit greyscale (PNG): converting them straight to RGB clips them to white.
+_WIDE_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N"}
 # Markers of markup or script: a file that decodes as an image but carries these is a polyglot.
 # They are looked for outside the compressed pixel data only: a genuine 10 MB photo's compressed
 # bytes contain "<svg" by chance often enough (about one photo in a hundred) to turn residents away.
@@ -150,6 +157,20 @@ def _too_big(upload, limit: int) -> str:
     }
 
 
+def _as_rgb(img: Image.Image) -> Image.Image:
+    """The image as 8-bit RGB: transparency on white, 16-bit greyscale scaled rather than clipped."""
+    if img.mode in _WIDE_MODES:
+        return img.convert("I").point(lambda v: v * (1 / 257)).convert("L").convert("RGB")
+    if img.mode == "RGB":
+        return img
+    if img.mode == "L":
+        return img.convert("RGB")
+    background = Image.new("RGB", img.size, (255, 255, 255))
+    rgba = img.convert("RGBA")
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
+
+
 def process_photo(upload) -> ProcessedPhoto:
     """Validate one uploaded photo by its content and return it re-encoded, or raise ValidationError."""
     data = _read(upload)
@@ -165,22 +186,24 @@ def process_photo(upload) -> ProcessedPhoto:
                     _("照片“%(name)s”像素过多(最多 %(mp)d 百万像素)。")
                     % {"name": _name(upload), "mp": max_pixels // 1_000_000}
                 )
+            if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+                raise ValidationError(
+                    _("照片“%(name)s”的长宽比例异常(超过 %(ratio)d:1),请上传正常拍摄的照片。")
+                    % {"name": _name(upload), "ratio": MAX_ASPECT_RATIO}
+                )
             probe.verify()
         with Image.open(io.BytesIO(data)) as img:
             img.load()  # a truncated file fails here
-            img = ImageOps.exif_transpose(img)
-            if img.mode not in ("RGB", "L"):
-                background = Image.new("RGB", img.size, (255, 255, 255))
-                rgba = img.convert("RGBA")
-                background.paste(rgba, mask=rgba.getchannel("A"))
-                img = background
-            elif img.mode == "L":
-                img = img.convert("RGB")
+            img = _as_rgb(ImageOps.exif_transpose(img))
             img.thumbnail((MAX_EDGE, MAX_EDGE))
             full = io.BytesIO()
+            # Only the pixels are kept: the JPEG encoder would otherwise copy a source comment
+            # (im.info["comment"], from a JPEG COM segment or a PNG text chunk) into the output.
+            img.info.clear()
             img.save(full, "JPEG", quality=85, optimize=True)
             thumb_img = img.copy()
             thumb_img.thumbnail(THUMBNAIL_SIZE)
+            thumb_img.info.clear()
             thumb = io.BytesIO()
             thumb_img.save(thumb, "JPEG", quality=80, optimize=True)
             final_size = img.size
@@ -189,6 +212,9 @@ def process_photo(upload) -> ProcessedPhoto:
     except Image.DecompressionBombError as exc:
         raise ValidationError(_("照片“%(name)s”像素过多,无法处理。") % {"name": _name(upload)}) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(not_image) from exc
+    except Exception as exc:  # a crafted file can trip any of Pillow's parsers: refuse, never a 500
+        logger.warning("photo refused after an unexpected %s: %s", type(exc).__name__, exc)
         raise ValidationError(not_image) from exc
     return ProcessedPhoto(
         original_name=_name(upload),

@@ -53,6 +53,18 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * max(len(name) - 1, 1)
 
 
+def has_control_characters(value: str) -> bool:
+    """Whether text holds a control character other than tab and newline (CR LF from a textarea), or
+    half of a UTF-16 surrogate pair: NUL cannot be stored by PostgreSQL, a lone surrogate cannot be
+    encoded at all, and the others are invisible and break XML (Open311) and terminals."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in value)
+
+
+def has_unstorable_characters(value: str) -> bool:
+    """NUL or a lone surrogate: what no database column can hold (checked before any query)."""
+    return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
 def clean_text(value: str, *, label: str, max_length: int, required: bool = True) -> str:
     """Strip, normalise and check a free-text field; raise ValidationError with a plain message."""
     value = unicodedata.normalize("NFC", (value or "")).strip()
@@ -60,7 +72,7 @@ def clean_text(value: str, *, label: str, max_length: int, required: bool = True
         if required:
             raise ValidationError(_("请填写%(label)s。") % {"label": label}, code="required")
         return ""
-    if "\x00" in value or any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+    if has_control_characters(value):
         raise ValidationError(
             _("%(label)s包含无法识别的控制字符,请删除后重试。") % {"label": label}, code="control"
         )

@@ -6,6 +6,10 @@ WAV. The container is recognised by its first bytes and opened with that demuxer
 never guesses a format (its playlist and concat demuxers can read other files). Every frame is
 decoded: a renamed text file or a truncated stream is refused, and so is a file longer than the
 limit, whatever its header says (Chromium's WebM has no duration header at all).
+
+What is stored is not the upload itself but its audio packets copied into a fresh container of the
+same kind (a remux, no re-encoding): tags (a title, an iPhone's recording place), cover pictures,
+attachments and anything appended after the stream are left behind.
 """
 
 import io
@@ -28,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 MIN_SECONDS = 0.3
 
+# demuxer → the muxer that writes the stored copy
+_MUXERS = {"matroska": "webm", "ogg": "ogg", "mov": "mp4", "wav": "wav"}
 # demuxer → (stored content type, file extension, accepted audio codecs)
 _CONTAINERS = {
     "matroska": ("audio/webm", "webm", {"opus", "vorbis"}),
@@ -130,6 +136,27 @@ def decode_duration(data: bytes, demuxer: str) -> tuple[float, str]:
     return seconds, codec
 
 
+def remux(data: bytes, demuxer: str) -> bytes:
+    """The audio stream's packets in a new container: no tags, no other streams, nothing appended."""
+    out = io.BytesIO()
+    try:
+        with (
+            av.open(io.BytesIO(data), mode="r", format=demuxer, metadata_errors="ignore") as source,
+            av.open(out, mode="w", format=_MUXERS[demuxer]) as target,
+        ):
+            stream = source.streams.audio[0]
+            copy = target.add_stream_from_template(stream)
+            for packet in source.demux(stream):
+                if packet.dts is None:  # the demuxer's end-of-stream marker
+                    continue
+                packet.stream = copy
+                target.mux(packet)
+    except (av.FFmpegError, ValueError, OSError, EOFError, IndexError, KeyError, TypeError) as exc:
+        logger.info("voice note refused when copying it: %s", exc)
+        raise ValidationError(_not_audio()) from exc
+    return out.getvalue()
+
+
 def process_voice(upload) -> ProcessedVoice:
     """Validate one uploaded voice note by its content, or raise ValidationError."""
     data = _read(upload)
@@ -137,6 +164,7 @@ def process_voice(upload) -> ProcessedVoice:
     if demuxer is None:
         raise ValidationError(_not_audio())
     seconds, _codec = decode_duration(data, demuxer)
+    data = remux(data, demuxer)
     content_type, extension, _codecs = _CONTAINERS[demuxer]
     return ProcessedVoice(
         original_name=_name(upload),

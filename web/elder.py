@@ -14,7 +14,7 @@ from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from cases.validation import MAX_DESCRIPTION, MAX_NAME, clean_text
 from security.ratelimit import limit
 
 from .forms import add_service_errors
+from .views import media_response
 
 MODE_COOKIE = "minsheng_elder"
 ADDRESS_COOKIE = "minsheng_last_address"
@@ -152,7 +153,9 @@ class ProblemForm(forms.Form):
         },
     )
     description = forms.CharField(required=False, max_length=MAX_DESCRIPTION, strip=False)
-    voice = forms.FileField(required=False)
+    voice = forms.FileField(
+        required=False, error_messages={"empty": gettext_lazy("语音留言是空的,请重新录一次。")}
+    )
     remove_voice = forms.BooleanField(required=False)
 
 
@@ -440,7 +443,4 @@ def pending_voice(request):
         raise Http404 from None
     ext = name.rsplit(".", 1)[-1]
     types = {"webm": "audio/webm", "ogg": "audio/ogg", "m4a": "audio/mp4", "wav": "audio/wav"}
-    response = FileResponse(handle, content_type=types.get(ext, "application/octet-stream"))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return media_response(handle, content_type=types.get(ext, ""), filename=f"voice.{ext}")

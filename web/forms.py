@@ -109,6 +109,7 @@ class SubmitCaseForm(forms.Form):
         label=_("不方便打字?录一段语音留言(选填)"),
         required=False,
         help_text=_("最长 2 分钟。工作人员会听您的录音;有录音时诉求描述可以不填。"),
+        error_messages={"empty": _("语音留言是空的,请重新录一次。")},
         widget=forms.FileInput(attrs={"accept": "audio/*", "capture": ""}),
     )
     photos = MultipleFileField(

@@ -245,14 +245,33 @@ def attachment(request, pk, variant):
     except (FileNotFoundError, OSError):
         raise Http404 from None
     suffix = "" if variant == "full" else "-thumb"
-    response = FileResponse(
+    # Stored photos are always JPEGs re-encoded by cases.photos, whatever was uploaded.
+    return media_response(
         handle,
         content_type="image/jpeg",
-        as_attachment=False,
         filename=f"{photo.case.number}-{photo.pk}{suffix}.jpg",
+        public=photo.is_public,
+    )
+
+
+# The only types an uploaded file is ever served as: what cases.photos and cases.voice store.
+SAFE_MEDIA_TYPES = {"image/jpeg", "audio/webm", "audio/ogg", "audio/mp4", "audio/wav"}
+
+
+def media_response(handle, *, content_type: str, filename: str, public: bool = False) -> FileResponse:
+    """An uploaded file, served so that no browser runs it: a known image or audio type (anything
+    else is a download of bytes), no type sniffing, inline under a generated name, and a sandbox
+    policy in case it is ever opened as a document."""
+    inline = content_type in SAFE_MEDIA_TYPES
+    response = FileResponse(
+        handle,
+        content_type=content_type if inline else "application/octet-stream",
+        as_attachment=not inline,
+        filename=filename,
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "public, max-age=3600" if photo.is_public else "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
     return response
 
 

@@ -7,7 +7,7 @@ the case hear it; for everyone else it does not exist.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,7 +16,7 @@ from cases import access
 from cases import voice as voice_notes
 from cases.models import Attachment
 
-from .views import staff_required
+from .views import media_response, staff_required
 
 
 def _voice_for_staff(request, pk) -> Attachment:
@@ -35,15 +35,9 @@ def voice_note(request, pk):
     except (FileNotFoundError, OSError):
         raise Http404 from None
     extension = note.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        handle,
-        content_type=note.content_type,
-        as_attachment=False,
-        filename=f"{note.case.number}-{note.pk}.{extension}",
+    return media_response(
+        handle, content_type=note.content_type, filename=f"{note.case.number}-{note.pk}.{extension}"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @staff_required

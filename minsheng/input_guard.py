@@ -1,0 +1,46 @@
+"""Refuse, with a clear 400, a request carrying text that no database can store.
+
+PostgreSQL refuses NUL (\\x00) in text, and a lone UTF-16 surrogate (JSON's "\\ud800") cannot be
+encoded as UTF-8 at all: either one reaching a query is a 500. Forms, the API's schemas and
+cases.validation check the text they use; this is the net under all of them, for the path, the query
+string, cookies and form fields, whatever view (or none) would read them. JSON bodies are checked by
+the API's schemas (api.schemas.Strict), which can name the field. Open311 answers in its own error
+format (api.open311.open311_view), so it is left to that.
+"""
+
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from cases.validation import has_unstorable_characters
+
+SKIP_PREFIXES = ("/open311/",)
+
+
+def _offending(request) -> str | None:
+    """The name of the first part of the request holding NUL or a lone surrogate, or None."""
+    if has_unstorable_characters(request.path):
+        return _("网址")
+    for source in (request.GET, request.COOKIES, request.POST if request.method == "POST" else {}):
+        for key in source:
+            values = source.getlist(key) if hasattr(source, "getlist") else [source[key]]
+            if has_unstorable_characters(key) or any(has_unstorable_characters(v) for v in values):
+                return key[:40].replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return None
+
+
+class RejectUnstorableInputMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(SKIP_PREFIXES):
+            name = _offending(request)
+            if name is not None:
+                message = _("“%(name)s”中包含无法识别的控制字符(如 NUL),请删除后重试。") % {"name": name}
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {"detail": message}, status=400, json_dumps_params={"ensure_ascii": False}
+                    )
+                return HttpResponseBadRequest(render_to_string("400.html", {"message": message}))
+        return self.get_response(request)
