@@ -27,3 +27,15 @@ class Conflict(CaseError):
 
 class TooManyAttempts(NotAllowed):
     """Too many wrong guesses (phone digits, passwords) in a short time: try again later."""
+
+
+class InvalidKey(CaseError):
+    """An idempotency key that is too short, too long or has characters a key may not have."""
+
+
+class KeyReused(CaseError):
+    """An idempotency key already used for a different submission (`case` is the one it made)."""
+
+    def __init__(self, message: str, *, case=None):
+        super().__init__(message)
+        self.case = case

@@ -190,6 +190,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 20
 MINSHENG_RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 7)
 # Wrong phone-digit guesses allowed per case per hour when rating.
 MINSHENG_RATING_MAX_TRIES = 5
+# Hours an idempotency key (Idempotency-Key header, the forms' hidden key) keeps pointing at its case.
+SUBMISSION_KEY_TTL_HOURS = env_int("SUBMISSION_KEY_TTL_HOURS", 24)
 # Voice notes (语音留言): size and length limits, and the optional offline transcription engine
 # ("none" or "vosk" with a model directory unpacked by the operator; see cases.transcription).
 MINSHENG_MAX_VOICE_BYTES = env_int("MAX_VOICE_BYTES", 5 * 1024 * 1024)
