@@ -241,6 +241,8 @@ SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 30)
 NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 30)
 NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 1800)
+# A claim older than this is taken over (its worker died mid-send); longer than any send can take.
+NOTIFY_CLAIM_STALE_SECONDS = env_int("NOTIFY_CLAIM_STALE_SECONDS", 600)
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend",
