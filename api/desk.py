@@ -86,8 +86,9 @@ def submitter(request):
     return user
 
 
-def submit_on_behalf(request, user, read_input):
-    """Create a case for a resident; `read_input(request, schema)` parses JSON or multipart."""
+def submit_on_behalf(request, user, read_input, *, key: str | None = None, response=None):
+    """Create a case for a resident; `read_input(request, schema)` parses JSON or multipart.
+    `key` is the request's Idempotency-Key (api.submission), scoped to the token's user."""
     data, photos = read_input(request, OnBehalfIn)
     errors: dict[str, list[str]] = {}
     category, community = submission.lookup_codes(data, errors)
@@ -115,6 +116,8 @@ def submit_on_behalf(request, user, read_input):
         channel=channel or Channel.HELP_DESK,
         desk=desk,
         consent=data.consent,
+        submission_key=submission.claim(request, key, submission.scope_of(user)),
+        response=response,
     )
 
 

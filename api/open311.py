@@ -10,6 +10,9 @@ Choices this implementation makes, as the spec allows:
 - Every case needs a community: service definitions carry a required singlevaluelist attribute
   "community" (attribute[community]=<code>); an optional "age_band" attribute is accepted too.
 - Names are Chinese order: the case's name is last_name + first_name.
+- An optional Idempotency-Key header makes POST requests safe to retry, as on the JSON API: the
+  same key and form answer 200 with the same service_request_id (and Idempotent-Replayed: true),
+  the same key with another form is a 422, a malformed key a 400 (api.submission, cases.idempotency).
 - media_url is not fetched (closed networks, and fetching arbitrary URLs is a server-side request
   forgery risk); photos are submitted through the JSON API or the web form.
 - Published requests carry no personal data: address is the community's name only (the detailed
@@ -31,14 +34,15 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from cases import public_cache
+from cases import idempotency, public_cache
 from cases import services as case_services
-from cases.errors import CaseNotFound
+from cases.errors import CaseNotFound, InvalidKey, KeyReused
 from cases.models import AgeBand, Attachment, Case, CaseEvent, Category, Community, State
 from cases.validation import has_control_characters
 from security import ratelimit
 from security.responses import reason, retry_sentence
 
+from . import submission
 from .presenters import absolute
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -307,6 +311,10 @@ def _coordinate(raw: str, name: str, limit: int) -> Decimal:
 
 def _create_request(request, fmt: str) -> HttpResponse:
     form = request.POST
+    try:
+        key = submission.idempotency_key(request)
+    except InvalidKey as exc:
+        raise Open311Error(400, exc.message) from None
 
     def arg(name: str) -> str:
         return (form.get(name) or "").strip()
@@ -349,7 +357,9 @@ def _create_request(request, fmt: str) -> HttpResponse:
         raise Open311Error(400, *problems)
 
     try:
-        case = case_services.submit_case(
+        case, replayed = idempotency.submit_once(
+            submission.claim(request, key, submission.scope_of(None, "open311")),
+            case_services.submit_case,
             category=category,
             community=community,
             address=address,
@@ -361,6 +371,8 @@ def _create_request(request, fmt: str) -> HttpResponse:
             lat=lat,
             long=long,
         )
+    except KeyReused as exc:
+        raise Open311Error(422, exc.message) from None
     except ValidationError as exc:
         raise Open311Error(
             400,
@@ -374,7 +386,10 @@ def _create_request(request, fmt: str) -> HttpResponse:
         "已收到您的诉求,编号 %(number)s。请凭编号在 %(url)s 查询办理进度;办理时限 %(hours)d 小时。"
     ) % {"number": case.number, "url": absolute(f"/cases/{case.number}"), "hours": category.time_limit_hours}
     data = [{"service_request_id": case.number, "service_notice": notice, "account_id": None}]
-    return render(fmt, "service_requests", data)
+    response = render(fmt, "service_requests", data)
+    if replayed:
+        response[submission.REPLAYED] = "true"
+    return response
 
 
 def _published():

@@ -14,7 +14,15 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from cases import access, public_cache, selectors, services
-from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed, TooManyAttempts
+from cases.errors import (
+    CaseNotFound,
+    Conflict,
+    InvalidKey,
+    InvalidMove,
+    KeyReused,
+    NotAllowed,
+    TooManyAttempts,
+)
 from cases.models import Category, Community, Department, Score
 from security import responses as refusals
 from security.ratelimit import limit
@@ -103,6 +111,17 @@ def _invalid_move(request, exc):
 @api.exception_handler(Conflict)
 def _conflict(request, exc):
     return _error(request, 409, exc.message)
+
+
+@api.exception_handler(InvalidKey)
+def _invalid_key(request, exc):
+    return _error(request, 400, exc.message, {"Idempotency-Key": [exc.message]})
+
+
+@api.exception_handler(KeyReused)
+def _key_reused(request, exc):
+    # The case number is not given back: anonymous clients share one key space.
+    return _error(request, 422, exc.message, {"Idempotency-Key": [exc.message]})
 
 
 @api.exception_handler(DjangoValidationError)
@@ -237,13 +256,27 @@ _SUBMIT_MULTIPART_SCHEMA = {
     },
 }
 _SUBMIT_BODY = {
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": (
+                "Optional (draft-ietf-httpapi-idempotency-key-header), e.g. a UUID: 16-128 of "
+                "A-Z a-z 0-9 . _ ~ : + / = -. A retry with the same key and body answers 201 with the "
+                "same case and Idempotent-Replayed: true; the same key with another body is a 422. "
+                "Kept for SUBMISSION_KEY_TTL_HOURS (24 h)."
+            ),
+            "schema": {"type": "string", "pattern": '^"?[A-Za-z0-9._~:+/=-]{16,128}"?$'},
+        }
+    ],
     "requestBody": {
         "required": True,
         "content": {
             "application/json": {"schema": _SUBMIT_SCHEMA},
             "multipart/form-data": {"schema": _SUBMIT_MULTIPART_SCHEMA},
         },
-    }
+    },
 }
 
 
@@ -293,17 +326,25 @@ def _has_token(request) -> bool:
     summary="Submit a case (JSON, or multipart/form-data with photos)",
 )
 @limit("submit", methods=["POST"], respond=refusals.json, exempt=lambda request: _has_token(request))
-def submit_case(request):
+def submit_case(request, response: HttpResponse):
     """Without a token: the resident. With a volunteer's or intake officer's token: for a resident
-    (api.desk: consent, desk, channel)."""
+    (api.desk: consent, desk, channel). An optional Idempotency-Key makes retries safe."""
     on_behalf_of = desk.submitter(request)
+    key = submission.idempotency_key(request)
     if on_behalf_of is not None:
-        return desk.submit_on_behalf(request, on_behalf_of, _submit_input)
+        return desk.submit_on_behalf(request, on_behalf_of, _submit_input, key=key, response=response)
     data, photos = _submit_input(request)
     errors: dict[str, list[str]] = {}
     category, community = submission.lookup_codes(data, errors)
     return submission.create(
-        services.submit_case, data, photos, category=category, community=community, errors=errors
+        services.submit_case,
+        data,
+        photos,
+        category=category,
+        community=community,
+        errors=errors,
+        submission_key=submission.claim(request, key, submission.scope_of(None)),
+        response=response,
     )
 
 

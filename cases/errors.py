@@ -35,3 +35,15 @@ class TooManyAttempts(NotAllowed):
         super().__init__(message)
         self.limit = limit
         self.retry_after = retry_after
+
+
+class InvalidKey(CaseError):
+    """An idempotency key that is too short, too long or has characters a key may not have."""
+
+
+class KeyReused(CaseError):
+    """An idempotency key already used for a different submission (`case` is the one it made)."""
+
+    def __init__(self, message: str, *, case=None):
+        super().__init__(message)
+        self.case = case

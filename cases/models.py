@@ -428,6 +428,31 @@ class PersonalDataAccess(models.Model):
         return f"{self.user_id} {self.case_id} {self.at:%Y-%m-%d %H:%M}"
 
 
+class SubmissionKey(models.Model):
+    """An idempotency key a client sent with a submission, and the case it created (cases.idempotency).
+
+    Written in the transaction that creates the case, so a case acknowledged under a key always has
+    its key row and a key row always has its case; the unique constraint on (scope, key) is what
+    makes two simultaneous requests with the same key create one case.
+    """
+
+    # Who may reuse the key: "api:anonymous", "api:user:12", "open311:anonymous", "web:online" …
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=128)
+    # sha256 of the canonical request (fields and the uploaded files' own sha256).
+    fingerprint = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("提交幂等键")
+        verbose_name_plural = _("提交幂等键")
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="submission_key_once")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
+
+
 class PublicView(models.Model):
     """What the public sees of a case in one rendering and language, made from one version of it.
 

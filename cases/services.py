@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import numbering, photos, roles, voice, workflow
+from . import idempotency, numbering, photos, roles, voice, workflow
 from .errors import Conflict, InvalidMove, NotAllowed, TooManyAttempts
 from .models import (
     AgeBand,
@@ -163,8 +163,12 @@ def submit_case(
     desk: HelpDesk | None = None,
     consent: bool = False,
     voice_file=None,
+    submission_key: idempotency.Claim | None = None,
 ) -> Case:
     """Create a case in stage 1 and return it with its new number.
+
+    With `submission_key` the key is stored in the same transaction (see cases.idempotency: call
+    idempotency.submit_once(), which turns a repeated key into the case it already made).
 
     On behalf of a resident at a help desk (channel help_desk) the case keeps the desk (by default
     the volunteer's own) and the volunteer; the resident's consent is required, and the phone may be
@@ -246,6 +250,9 @@ def submit_case(
                 note = _on_behalf_note(channel, by, desk)
                 actor_name = roles.display_name(by)
             workflow.create(case, by=by, actor_name=actor_name, public_note=note, as_public=as_public, at=now)
+            if submission_key is not None:
+                # Raises IntegrityError when a request with the same key committed first.
+                idempotency.record(submission_key, case, now=now)
             stored = _attach(case, Attachment.Kind.PHOTO, processed, now=now)
             if voice_note is not None:
                 stored += voice.attach_voice(case, voice_note, now=now)

@@ -211,6 +211,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 20
 MINSHENG_RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 7)
 # Wrong phone-digit guesses allowed per case per hour when rating.
 MINSHENG_RATING_MAX_TRIES = 5
+# Hours an idempotency key (Idempotency-Key header, the forms' hidden key) keeps pointing at its case.
+SUBMISSION_KEY_TTL_HOURS = env_int("SUBMISSION_KEY_TTL_HOURS", 24)
 # Voice notes (语音留言): size and length limits, and the optional offline transcription engine
 # ("none" or "vosk" with a model directory unpacked by the operator; see cases.transcription).
 MINSHENG_MAX_VOICE_BYTES = env_int("MAX_VOICE_BYTES", 5 * 1024 * 1024)
@@ -314,6 +316,8 @@ SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 30)
 NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 30)
 NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 1800)
+# A claim older than this is taken over (its worker died mid-send); longer than any send can take.
+NOTIFY_CLAIM_STALE_SECONDS = env_int("NOTIFY_CLAIM_STALE_SECONDS", 600)
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend",

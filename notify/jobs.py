@@ -1,11 +1,12 @@
-"""The worker's periodic jobs: reminders before a deadline, escalation after it, closing unrated cases."""
+"""The worker's periodic jobs: reminders before a deadline, escalation after it, closing unrated cases,
+forgetting expired submission keys."""
 
 import logging
 from datetime import datetime
 
 from django.utils import timezone
 
-from cases import deadlines, services, supervision
+from cases import deadlines, idempotency, services, supervision
 from cases.models import Case, State
 
 from . import outbox
@@ -39,4 +40,5 @@ def run_periodic(*, now: datetime | None = None, close: bool = True) -> dict[str
     }
     if close:
         done["closed"] = services.close_unrated(now=now)
+        done["expired_keys"] = idempotency.purge_expired(now=now)
     return done

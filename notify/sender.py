@@ -1,7 +1,7 @@
 """Sending the outbox. Any number of workers may run this at once:
 
 - a row is claimed with a compare-and-swap (`filter(unclaimed).update(claim=token)`), so of two
-  workers exactly one gets it; a claim left by a worker that died is taken over after STALE;
+  workers exactly one gets it; a claim left by a worker that died is taken over after stale();
 - it is marked sent only by the worker holding the claim, once;
 - a failure puts it back with exponential back-off, so a gateway that is down for hours loses
   nothing: every row is retried until it goes out (or NOTIFY_MAX_ATTEMPTS is reached).
@@ -22,8 +22,13 @@ from .outbox import mask
 
 logger = logging.getLogger("minsheng.notify")
 
-# Longer than any single send can take (the HTTP backend times out after SMS_HTTP_TIMEOUT seconds).
-STALE = timedelta(minutes=10)
+
+def stale() -> timedelta:
+    """A claim this old belongs to a worker that died: longer than any single send can take (the
+    HTTP backend gives up after SMS_HTTP_TIMEOUT seconds). NOTIFY_CLAIM_STALE_SECONDS, 10 min."""
+    return timedelta(seconds=settings.NOTIFY_CLAIM_STALE_SECONDS)
+
+
 SENT_CODE_TEXT = "(验证码已发送,内容不保留)"
 
 
@@ -35,7 +40,7 @@ def backoff(attempts: int) -> timedelta:
 
 def _claimable(now: datetime):
     return Message.objects.filter(status=Status.PENDING, next_attempt_at__lte=now).filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE)
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - stale())
     )
 
 

@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import access, helpdesk, roles, selectors, services
-from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed
+from cases import access, helpdesk, idempotency, roles, selectors, services
+from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
 from cases.models import Rating, State
 from cases.validation import mask_name, mask_phone
 
-from . import desk_forms
+from . import desk_forms, idempotent
 from .forms import add_service_errors
 from .views import _error_page, _not_found, _timeline, staff_required
 
@@ -83,10 +83,13 @@ def submit(request):
         form = desk_forms.OnBehalfForm(user=request.user)
         return render(request, "web/desk/submit.html", {"form": form})
     form = desk_forms.OnBehalfForm(request.POST, request.FILES, user=request.user)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
-            case = helpdesk.submit_for_resident(
+            case, replayed = idempotency.submit_once(
+                idempotent.claim(request, f"web:user:{request.user.pk}"),
+                helpdesk.submit_for_resident,
                 by=request.user,
                 channel=data["channel"],
                 desk=data.get("desk") or form.desk,
@@ -104,13 +107,19 @@ def submit(request):
             add_service_errors(form, exc)
         except NotAllowed as exc:
             return _error_page(request, 403, exc.message, title=_("没有权限"))
+        except KeyReused as exc:
+            form = desk_forms.OnBehalfForm(idempotent.fresh_data(request), request.FILES, user=request.user)
+            form.is_valid()
+            form.add_error(None, idempotent.reused_message(exc))
+            status = 422
         else:
-            messages.success(
-                request, _("诉求已提交,编号 %(number)s。请打印回执交给居民。") % {"number": case.number}
-            )
+            if not replayed:  # the first request already said so; its page may still be loading
+                messages.success(
+                    request, _("诉求已提交,编号 %(number)s。请打印回执交给居民。") % {"number": case.number}
+                )
             return redirect("web:receipt", number=case.number)
     context = {"form": form, "photos_dropped": bool(request.FILES.getlist("photos"))}
-    return render(request, "web/desk/submit.html", context, status=400)
+    return render(request, "web/desk/submit.html", context, status=status)
 
 
 def _qr_svg(case) -> str:

@@ -21,11 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases import services, voice
+from cases import idempotency, services, voice
+from cases.errors import KeyReused
 from cases.models import Category, Channel, Community
 from cases.validation import MAX_DESCRIPTION, MAX_NAME, clean_text
 from security.ratelimit import limit
 
+from . import idempotent
 from .forms import add_service_errors
 from .views import media_response
 
@@ -36,6 +38,7 @@ COOKIE_AGE = 2 * 365 * 24 * 3600
 ELDER_PREFIX = "/elder/"
 SIZES = (1, 2, 3)  # 24 px, 28 px, 32 px body text
 SESSION_KEY = "elder_report"
+ELDER_SCOPE = "web:elder"
 BUILDINGS = range(1, 41)
 UNITS = range(1, 9)
 FLOORS = range(1, 41)
@@ -188,6 +191,8 @@ class PlaceForm(forms.Form):
 
 
 class ContactForm(forms.Form):
+    # Pressing 提交 twice, or the browser sending the page again, creates one case (web.idempotent).
+    idempotency_key = idempotent.KeyField()
     name = forms.CharField(
         max_length=MAX_NAME,
         error_messages={"required": gettext_lazy("请写上您的姓名。")},
@@ -376,6 +381,11 @@ def check(request):
     """Screen 3: check and send; the contact is asked here, where it is needed."""
     report = _report(request)
     if not report.get("category"):
+        # Sent twice: the first request used up the answers; this one goes to the case it made.
+        key = idempotent.posted_key(request) if request.method == "POST" else None
+        made = idempotency.case_for_key(ELDER_SCOPE, key) if key else None
+        if made is not None:
+            return redirect("web:submitted", number=made.number)
         return redirect("web:elder_problem")
     if not report.get("community"):
         return redirect("web:elder_place")
@@ -387,10 +397,17 @@ def check(request):
     voice_name = report.get("voice")
     voice_file = None
     problems = []
+    # The answers kept in the session are part of what is submitted, so they count in the fingerprint.
+    claim = idempotent.claim(request, ELDER_SCOPE, report=report)
     try:
+        made = idempotency.existing(claim) if claim else None  # before the voice note is opened
+        if made is not None:
+            return _sent(request, report, made)
         if voice_name:
             voice_file = default_storage.open(voice_name, "rb")
-        case = services.submit_case(
+        case, _replayed = idempotency.submit_once(
+            claim,
+            services.submit_case,
             category=Category.objects.filter(code=report.get("category")).first(),
             community=Community.objects.filter(code=report.get("community")).first(),
             address=_address(report),
@@ -411,9 +428,19 @@ def check(request):
         for field in ("category", "description", "voice", "community", "address"):
             problems += exc.message_dict.get(field, []) if hasattr(exc, "error_dict") else []
         return _check_page(request, report, form=form, problems=problems, status=400)
+    except KeyReused as exc:
+        form = ContactForm(idempotent.fresh_data(request))
+        form.is_valid()
+        return _check_page(request, report, form=form, problems=[idempotent.reused_message(exc)], status=422)
     finally:
         if voice_file is not None:
             voice_file.close()
+    return _sent(request, report, case)
+
+
+def _sent(request, report: dict, case):
+    """The answers are used up: forget them, remember the address on this device, show the number."""
+    voice_name = report.get("voice")
     if voice_name:
         voice.delete_stored([voice_name])
     request.session.pop(SESSION_KEY, None)

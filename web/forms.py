@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import AgeBand, Category, Community, Department, Score
 from cases.validation import MAX_ADDRESS, MAX_COMMENT, MAX_DESCRIPTION, MAX_NAME, MAX_REASON
 
+from . import idempotent
+
 PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -60,6 +62,8 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 class SubmitCaseForm(forms.Form):
+    # A double tap or a resubmitted page creates one case (web.idempotent).
+    idempotency_key = idempotent.KeyField()
     category = CategoryChoiceField(
         label=_("诉求类型"),
         queryset=Category.objects.filter(is_active=True),

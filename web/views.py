@@ -22,15 +22,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, public_cache, roles, selectors, services, workflow
+from cases import access, idempotency, public_cache, roles, selectors, services, workflow
 from cases import voice as voice_notes
-from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed
+from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
 from cases.models import Attachment, Channel, PersonalDataAccess, Rating, State
 from cases.validation import mask_phone
 from cases.workflow import Action
 from security.ratelimit import limit
 
-from . import forms
+from . import forms, idempotent
 
 PAGE_SIZE = 50
 # Roles that may use the staff pages at all; what each may do is decided by cases.workflow.
@@ -94,10 +94,13 @@ def lookup(request):
 @limit("submit")
 def submit(request):
     form = forms.SubmitCaseForm(request.POST, request.FILES)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
-            case = services.submit_case(
+            case, _replayed = idempotency.submit_once(
+                idempotent.claim(request, "web:online"),
+                services.submit_case,
                 category=data["category"],
                 community=data["community"],
                 address=data["address"],
@@ -111,10 +114,15 @@ def submit(request):
             )
         except ValidationError as exc:
             forms.add_service_errors(form, exc)
+        except KeyReused as exc:
+            form = forms.SubmitCaseForm(idempotent.fresh_data(request), request.FILES)
+            form.is_valid()
+            form.add_error(None, idempotent.reused_message(exc))
+            status = 422
         else:
             return redirect("web:submitted", number=case.number)
     context = _home_context(form=form, photos_dropped=bool(request.FILES.getlist("photos")))
-    return render(request, "web/home.html", context, status=400)
+    return render(request, "web/home.html", context, status=status)
 
 
 @require_GET

@@ -12,9 +12,9 @@ import threading
 import pytest
 from django.db import connection
 
-from cases import services
+from cases import idempotency, services
 from cases.errors import Conflict, InvalidMove
-from cases.models import Case, CaseEvent, Rating
+from cases.models import Case, CaseEvent, DailyCounter, Rating, SubmissionKey
 from cases.testing import case_in, submit
 
 pytestmark = [
@@ -107,3 +107,14 @@ def test_two_ratings_at_once_record_exactly_one(users):
     assert Rating.objects.count() == 1
     case = Case.objects.get(number=number)
     assert case.state == {"satisfied": "closed", "dissatisfied": "handling"}[Rating.objects.get().score]
+
+
+def test_eight_simultaneous_requests_with_one_idempotency_key_make_one_case(users):
+    claim = idempotency.Claim(scope="api:anonymous", key="k" * 32, fingerprint="f" * 64)
+    results = _run_together(8, lambda i: idempotency.submit_once(claim, submit))
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert len({case.number for case, _replayed in results}) == 1
+    assert sorted(replayed for _case, replayed in results) == [False] + [True] * 7
+    assert Case.objects.count() == 1 and SubmissionKey.objects.count() == 1
+    # The losers' numbers were rolled back with their transactions: the day's counter is still 1.
+    assert DailyCounter.objects.get().last == 1

@@ -1,7 +1,15 @@
 """A generic HTTP SMS gateway: POST a JSON body to SMS_HTTP_URL with SMS_HTTP_KEY as a bearer token.
 
-Body: {"id": outbox id (use it to drop duplicates), "phone", "text", "template": SMS_HTTP_TEMPLATE,
-"sign": SMS_HTTP_SIGN, "params": {"number": case number, "url": progress link}}.
+Body: {"id": outbox id, "message_id": the id to drop duplicates by, "phone", "text", "template":
+SMS_HTTP_TEMPLATE, "sign": SMS_HTTP_SIGN, "params": {"number": case number, "url": progress link}};
+`message_id` is also sent as the `Idempotency-Key` header.
+
+Delivery is at least once: a worker that dies after the gateway took a message but before marking
+it sent, or a gateway that took it but answered too late, makes the message go out again. It is
+exactly once for the resident only where the gateway drops a message id it has already taken (most
+providers accept a client message id for this; an adapter can keep the ids of the last days).
+`message_id` is the outbox id plus the row's creation time in microseconds, so a database restored
+from an older backup, which hands out the same ids again, never reuses one for another message.
 The gateway accepted the message only if it answers 2xx with a JSON object whose "ok" is true or
 whose "code" is 0 / "0" / "OK". Anything else — a timeout, a refused connection, a 5xx, an HTML
 error page, garbage — is a failure and the message is retried later; a 4xx other than 408/429 is
@@ -30,10 +38,15 @@ class HttpBackend:
         if not self.url.startswith(("https://", "http://")):
             raise SendError("SMS_HTTP_URL is not set to an http(s) address")
 
+    @staticmethod
+    def message_id(message) -> str:
+        return f"{message.pk}.{int(message.created_at.timestamp() * 1_000_000)}"
+
     def body(self, message) -> dict:
         case = message.case if message.case_id else None
         return {
             "id": message.pk,
+            "message_id": self.message_id(message),
             "phone": message.recipient,
             "text": message.text,
             "template": self.template,
@@ -50,6 +63,7 @@ class HttpBackend:
             headers={
                 "Content-Type": "application/json; charset=utf-8",
                 "Authorization": f"Bearer {self.key}",
+                "Idempotency-Key": self.message_id(message),
             },
         )
         try:

@@ -3,6 +3,7 @@
 import json
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -136,3 +137,19 @@ def test_the_worker_retries_after_garbage_and_sends_once_the_gateway_answers(stu
     assert sender.send_due() == 1
     assert Message.objects.get().status == Status.SENT
     assert len(gateway.received) == 2
+
+
+def test_a_resend_carries_the_same_message_id_and_another_message_another(stub, message):
+    gateway, url = stub
+    backend(url).send(message)
+    backend(url).send(message)  # e.g. the worker died before marking it sent
+    other = queue(key="test:2", channel="sms", recipient="13800001234", text="您的诉求已派单")
+    backend(url).send(other)
+    ids = [body["message_id"] for _headers, body in gateway.received]
+    assert ids[0] == ids[1] != ids[2]
+    assert [headers["Idempotency-Key"] for headers, _body in gateway.received] == ids
+
+
+def test_the_message_id_differs_when_a_restored_database_hands_out_an_id_again(stub, message):
+    reused = Message(pk=message.pk, created_at=message.created_at + timedelta(seconds=1))
+    assert HttpBackend.message_id(reused) != HttpBackend.message_id(message)

@@ -5,8 +5,9 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases.models import Case, CaseEvent, Department
-from cases.testing import case_in
+from cases import idempotency
+from cases.models import Case, CaseEvent, Department, SubmissionKey
+from cases.testing import case_in, submit
 from notify import jobs
 from notify.models import Message, Status
 
@@ -50,3 +51,13 @@ def test_an_overdue_case_is_escalated_once_and_the_department_is_told(users):
     assert not event.is_public and event.actor is None and "系统自动督办" in event.private_note
     assert Message.objects.filter(event=event, recipient="13700000001").exists()
     assert "督办" in Message.objects.get(event=event).text
+
+
+def test_the_hourly_round_forgets_expired_submission_keys(users):
+    claim = idempotency.Claim(scope="api:anonymous", key="k" * 20, fingerprint="f" * 64)
+    idempotency.submit_once(claim, submit)
+    assert jobs.run_periodic()["expired_keys"] == 0
+    later = timezone.now() + timedelta(hours=25)
+    assert "expired_keys" not in jobs.run_periodic(now=later, close=False)
+    assert jobs.run_periodic(now=later)["expired_keys"] == 1
+    assert not SubmissionKey.objects.exists()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0004_caseevent_case_at'),
+        ('cases', '0005_submission_key'),
     ]
 
     operations = [
