@@ -19,7 +19,9 @@ class Queries:
     """Queries per alias during the block, as lists of SQL."""
 
     def __enter__(self):
-        self._contexts = {alias: CaptureQueriesContext(connections[alias]) for alias in ("default", "replica")}
+        self._contexts = {
+            alias: CaptureQueriesContext(connections[alias]) for alias in ("default", "replica")
+        }
         for context in self._contexts.values():
             context.__enter__()
         return self
