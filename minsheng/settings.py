@@ -152,6 +152,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # to every worker process on every app server: the database cache by default, Redis when REDIS_URL
 # is set. Never a per-process memory cache, which would let each process count on its own.
 REDIS_URL = env_str("REDIS_URL", "")
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "minsheng")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -159,7 +160,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             # Several installations (or a test run) may share one Redis: keys are prefixed, and
             # cache.clear() empties the whole Redis database, so give each installation its own.
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "minsheng"),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
     # Sessions are written to the database and read through Redis.

@@ -1,7 +1,8 @@
 """Sending the outbox. Any number of workers may run this at once:
 
 - a row is claimed with a compare-and-swap (`filter(unclaimed).update(claim=token)`), so of two
-  workers exactly one gets it; a claim left by a worker that died is taken over after STALE;
+  workers exactly one gets it; a claim left by a worker that died is taken over after
+  NOTIFY_CLAIM_STALE_SECONDS;
 - it is marked sent only by the worker holding the claim, once;
 - a failure puts it back with exponential back-off, so a gateway that is down for hours loses
   nothing: every row is retried until it goes out (or NOTIFY_MAX_ATTEMPTS is reached).
@@ -22,8 +23,12 @@ from .outbox import mask
 
 logger = logging.getLogger("minsheng.notify")
 
-# Longer than any single send can take (the HTTP backend times out after SMS_HTTP_TIMEOUT seconds).
-STALE = timedelta(minutes=10)
+
+def stale() -> timedelta:
+    """Longer than any single send can take (the HTTP backend times out after SMS_HTTP_TIMEOUT s)."""
+    return timedelta(seconds=settings.NOTIFY_CLAIM_STALE_SECONDS)
+
+
 SENT_CODE_TEXT = "(验证码已发送,内容不保留)"
 
 
@@ -35,7 +40,7 @@ def backoff(attempts: int) -> timedelta:
 
 def _claimable(now: datetime):
     return Message.objects.filter(status=Status.PENDING, next_attempt_at__lte=now).filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE)
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - stale())
     )
 
 

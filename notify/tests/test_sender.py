@@ -96,7 +96,7 @@ def test_a_claim_left_by_a_dead_worker_is_taken_over_later(db, gateway):
 
     assert sender.claim(uuid.uuid4()) is not None  # a worker claims it, then dies
     assert sender.send_due(sms=gateway) == 0
-    with time_machine.travel(timezone.now() + sender.STALE + timedelta(seconds=1)):
+    with time_machine.travel(timezone.now() + sender.stale() + timedelta(seconds=1)):
         assert sender.send_due(sms=gateway) == 1
 
 
