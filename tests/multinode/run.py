@@ -604,8 +604,10 @@ def verify(scenario: Scenario, gateway: Gateway, checks: Checks) -> None:
     cookie = staff_cookie("intake")
     wrong = []
     # A sample of each kind (every request streams the photo from the bucket).
-    sample = [[a for a in attachments if a[1] == kind][:5] for kind in ("photo", "before", "after")]
-    for pk, kind, *_rest in sum(sample, []):
+    sample = [
+        a for kind in ("photo", "before", "after") for a in [x for x in attachments if x[1] == kind][:5]
+    ]
+    for pk, kind, *_rest in sample:
         for variant in ("full", "thumb"):
             path = f"/media/attachments/{pk}/{variant}"
             anonymous = http("GET", path)
