@@ -755,6 +755,11 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=24)
     parser.add_argument("--keep", action="store_true", help="leave the temporary directory for inspection")
     args = parser.parse_args()
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt  # so that `finally` stops every process (CI's timeout sends SIGTERM)
+
+    signal.signal(signal.SIGTERM, interrupted)
     preflight()
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="minsheng-multinode-"))
@@ -795,7 +800,7 @@ def main() -> int:
         scenario.run()
         log(f"lifecycle done in {time.monotonic() - started:.0f} s; checking")
         verify(scenario, gateway, checks)
-    except Exception:
+    except (Exception, KeyboardInterrupt):
         traceback.print_exc()
         checks.check("the run completed", False)
     finally:
