@@ -727,6 +727,34 @@ def verify(scenario: Scenario, gateway: Gateway, checks: Checks) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Capacity: the public lookup through nginx to two app servers against one app server alone.
+
+
+def capacity(numbers: list[str], tmp: Path, seconds: int, rounds: int = 3) -> None:
+    sys.path.insert(0, str(ROOT))
+    from bench.run import LUA_LOOKUP, write_script, wrk
+
+    if not shutil.which("wrk"):
+        log("wrk is not installed (apt-get install wrk): no capacity figures")
+        return
+    (tmp / "numbers.txt").write_text("\n".join(numbers))
+    nums = [str(tmp / "numbers.txt")]
+    targets = {"1 app server (direct)": f"http://127.0.0.1:{APP1}", "2 app servers behind nginx": BASE}
+    results: dict[tuple[str, str], list[dict]] = {}
+    for path in ("/api/v1/cases/{n}", "/cases/{n}"):
+        script = write_script(tmp, f"lookup{len(results)}", LUA_LOOKUP, path)
+        for _round in range(rounds):
+            for name, url in targets.items():  # alternated, so both see the same noise
+                results.setdefault((path, name), []).append(wrk(url, script, 8, seconds, nums))
+    log(f"capacity, c=8, median of {rounds} rounds of {seconds} s (2 gunicorn workers per server):")
+    for (path, name), runs in results.items():
+        rps = sorted(r["rps"] for r in runs)[len(runs) // 2]
+        p99 = sorted(r["p99_ms"] for r in runs)[len(runs) // 2]
+        errors = sum(r["errors"] for r in runs)
+        log(f"  {path:22} {name:28} {rps:8.1f} req/s  p99 {p99:6.1f} ms  errors {errors}")
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def preflight() -> None:
@@ -754,6 +782,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=24)
     parser.add_argument("--keep", action="store_true", help="leave the temporary directory for inspection")
+    parser.add_argument(
+        "--bench",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="then measure lookups: 1 server vs 2 behind nginx",
+    )
     args = parser.parse_args()
 
     def interrupted(signum, frame):
@@ -800,6 +835,8 @@ def main() -> int:
         scenario.run()
         log(f"lifecycle done in {time.monotonic() - started:.0f} s; checking")
         verify(scenario, gateway, checks)
+        if args.bench:
+            capacity(list(scenario.acknowledged), tmp, args.bench)
     except (Exception, KeyboardInterrupt):
         traceback.print_exc()
         checks.check("the run completed", False)
