@@ -21,7 +21,8 @@ print(json.dumps({
 
 
 def settings_with(**env) -> dict:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "REDIS_", "DATABASE_", "CACHE_", "REPLICA_"))}
+    ours = ("S3_", "REDIS_", "DATABASE_", "CACHE_", "REPLICA_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     clean.update({"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "minsheng.settings", **env})
     code = "import django; django.setup()\n" + SHOW
     out = subprocess.run(
