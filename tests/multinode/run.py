@@ -13,7 +13,7 @@ the public lookups were answered by the replica, and a fresh case is readable at
 
 Run as root (the replica runs as the postgres user); needs nginx, PostgreSQL 15's binaries and a
 `host replication all 127.0.0.1/32 trust` line in the primary's pg_hba.conf (.ci/run adds it).
-Usage: .venv/bin/python tests/multinode/run.py [--cases 24] [--keep]
+Usage: .venv/bin/python tests/multinode/run.py [--cases 20] [--keep] [--bench SECONDS]
 Exit status 0 only when every check passed.
 """
 
@@ -653,7 +653,7 @@ def verify(scenario: Scenario, gateway: Gateway, checks: Checks) -> None:
     duplicates = len(deliveries) - len(unique)
     checks.check(
         "each notification was delivered, none twice (beyond the killed worker's one in-flight message)",
-        not not_sent and unique == sent_ids and duplicates <= 1 and len(rows) >= len(scenario.finished) * 4,
+        not not_sent and unique == sent_ids and duplicates <= 1 and len(rows) >= len(scenario.finished) * 3,
         f"{len(rows)} SMS in the outbox, {len(unique)} delivered, {duplicates} redelivered, "
         f"{len(not_sent)} not sent",
     )
@@ -780,7 +780,7 @@ def preflight() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=24)
+    parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="leave the temporary directory for inspection")
     parser.add_argument(
         "--bench",
