@@ -17,6 +17,14 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _replica_reads(request, settings):
+    """Reads go to the replica alias only in tests marked `replica`: the mirror is a second
+    connection, which cannot see the uncommitted rows of an ordinary (transaction-wrapped) test."""
+    if request.node.get_closest_marker("replica") is None:
+        settings.REPLICA_READS = False
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

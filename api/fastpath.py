@@ -11,11 +11,13 @@ as on the views (security.ratelimit), counted once per request.
 """
 
 import re
+from contextlib import nullcontext
 
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from cases.errors import CaseNotFound
+from minsheng import routers
 
 _API = re.compile(r"/api/v1/cases/(?P<number>[0-9-]{1,32})")
 _OPEN311 = re.compile(r"/open311/v2/requests/(?P<number>[0-9-]{1,32})\.(?P<fmt>json|xml)")
@@ -54,13 +56,18 @@ class PublicLookupMiddleware:
             if api:
                 return refusals.json(request, refusal)
             return open311_views.refused(request, refusal, open311["fmt"])
+        # From the read replica where there is one, as minsheng.routers.ReplicaReadsMiddleware would;
+        # a browser that has just written something reads the primary (read-your-writes).
+        replica = routers.replica_enabled() and routers.PIN_COOKIE not in request.COOKIES
         try:
-            if api:
-                response = rest.progress_response(api["number"])
-            else:
-                response = open311_views.detail_response(open311["fmt"], open311["number"])
+            with routers.use_replica() if replica else nullcontext():
+                if api:
+                    response = rest.progress_response(api["number"])
+                else:
+                    response = open311_views.detail_response(open311["fmt"], open311["number"])
         except CaseNotFound:
-            return None  # the full stack gives the API's or Open311's own 404
+            # The full stack gives the API's or Open311's own 404, after asking the primary too.
+            return None
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         response.headers.setdefault("X-Frame-Options", "DENY")
         patch_vary_headers(response, ("Cookie", "Accept-Language"))

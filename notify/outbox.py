@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -18,6 +19,7 @@ from cases.models import Case, CaseEvent
 from cases.validation import mask_phone, normalize_phone
 from cases.workflow import Action
 
+from . import wake
 from .models import Channel, Message
 
 MAX_REASON_IN_SMS = 60
@@ -84,6 +86,9 @@ def queue(
             "created_at": now,
         },
     )
+    if _created:
+        # After commit: a worker woken earlier would not find the row yet.
+        transaction.on_commit(wake.nudge)
     return message
 
 

@@ -1,7 +1,8 @@
 """Sending the outbox. Any number of workers may run this at once:
 
 - a row is claimed with a compare-and-swap (`filter(unclaimed).update(claim=token)`), so of two
-  workers exactly one gets it; a claim left by a worker that died is taken over after stale();
+  workers exactly one gets it; a claim left by a worker that died is taken over after
+  NOTIFY_CLAIM_STALE_SECONDS;
 - it is marked sent only by the worker holding the claim, once;
 - a failure puts it back with exponential back-off, so a gateway that is down for hours loses
   nothing: every row is retried until it goes out (or NOTIFY_MAX_ATTEMPTS is reached).
@@ -24,8 +25,7 @@ logger = logging.getLogger("minsheng.notify")
 
 
 def stale() -> timedelta:
-    """A claim this old belongs to a worker that died: longer than any single send can take (the
-    HTTP backend gives up after SMS_HTTP_TIMEOUT seconds). NOTIFY_CLAIM_STALE_SECONDS, 10 min."""
+    """Longer than any single send can take (the HTTP backend times out after SMS_HTTP_TIMEOUT s)."""
     return timedelta(seconds=settings.NOTIFY_CLAIM_STALE_SECONDS)
 
 

@@ -8,7 +8,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from notify import jobs, sender
+from notify import jobs, sender, wake
 
 logger = logging.getLogger("minsheng.notify")
 
@@ -57,6 +57,5 @@ class Command(BaseCommand):
         self._stop = True
 
     def _sleep(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while not self._stop and time.monotonic() < end:
-            time.sleep(0.2)
+        # With Redis, a newly queued message ends the wait at once (notify.wake); else a plain sleep.
+        wake.wait(seconds, stop=lambda: self._stop)

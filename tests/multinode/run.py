@@ -1,0 +1,869 @@
+"""The multi-node test: the real pieces on loopback, the whole lifecycle through nginx, failures on purpose.
+
+Starts: a fresh database on the running PostgreSQL primary (5432) and a streaming replica of it
+(pg_basebackup, port 5440), Redis (running; db 5 under a fresh key prefix), an S3-protocol server
+(moto in server mode — a stand-in for MinIO/Ceph/a cloud's S3), a fake SMS gateway that records
+what it is sent, two gunicorn app servers (DEBUG=0) behind nginx, and two notify workers.
+
+Through nginx it submits a few dozen cases with photos, accepts, dispatches, starts, completes them
+with before/after photos and rates them — while one app server is SIGKILLed and restarted and one
+worker is SIGKILLed for good. Then it checks that every acknowledged case exists once and finished,
+the photos are in the bucket and served only to those allowed, every notification went out once,
+the public lookups were answered by the replica, and a fresh case is readable at once.
+
+Run as root (the replica runs as the postgres user); needs nginx, PostgreSQL 15's binaries and a
+`host replication all 127.0.0.1/32 trust` line in the primary's pg_hba.conf (.ci/run adds it).
+Usage: .venv/bin/python tests/multinode/run.py [--cases 20] [--keep] [--bench SECONDS]
+Exit status 0 only when every check passed.
+"""
+
+import argparse
+import concurrent.futures
+import io
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import boto3
+import psycopg
+import redis
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+PRIMARY = "postgres://postgres@127.0.0.1:5432"
+DB = os.environ.get("MULTINODE_DB", "hmn_ci")
+REDIS_URL = os.environ.get("MULTINODE_REDIS_URL", "redis://127.0.0.1:6379/5")
+BUCKET = "minsheng-multinode"
+NGINX, APP1, APP2, S3, GATEWAY, REPLICA = 8500, 8501, 8502, 8510, 8520, 5440
+BASE = f"http://127.0.0.1:{NGINX}"
+
+
+def log(message: str) -> None:
+    print(f"[multinode {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP through nginx
+
+
+class Response:
+    def __init__(self, status: int, body: bytes, headers):
+        self.status, self.body, self.headers = status, body, headers
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def http(method: str, path: str, *, body: bytes | None = None, headers: dict | None = None) -> Response:
+    request = urllib.request.Request(BASE + path, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return Response(r.status, r.read(), r.headers)
+    except urllib.error.HTTPError as exc:
+        return Response(exc.code, exc.read(), exc.headers)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def multipart(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    out = io.BytesIO()
+    for name, value in fields.items():
+        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
+        out.write(str(value).encode() + b"\r\n")
+    for name, filename, data in files:
+        out.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n".encode()
+        )
+        out.write(data + b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+def jpeg(seed: int) -> bytes:
+    rng = random.Random(seed)
+    buf = io.BytesIO()
+    Image.new("RGB", (320, 240), (rng.randrange(256), rng.randrange(256), rng.randrange(256))).save(
+        buf, "JPEG"
+    )
+    return buf.getvalue()
+
+
+TRANSIENT = {502, 503, 504}
+
+
+def call(method, path, *, body=None, headers=None, tries=15) -> Response:
+    """A request that an app server's death may interrupt: retried on 502/503/504 and refused
+    connections (nginx sends the retry to the server that is alive)."""
+    for attempt in range(tries):
+        try:
+            response = http(method, path, body=body, headers=headers)
+        except OSError:
+            response = None
+        if response is not None and response.status not in TRANSIENT:
+            response.attempts = attempt + 1
+            return response
+        time.sleep(0.3)
+    raise RuntimeError(f"{method} {path}: still failing after {tries} tries")
+
+
+# ---------------------------------------------------------------------------------------------
+# The fake SMS gateway: answers like a real one, records every delivery (duplicates too).
+
+
+class Gateway:
+    def __init__(self, port: int):
+        self.deliveries: list[int] = []
+        self.lock = threading.Lock()
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with gateway.lock:
+                    gateway.deliveries.append(int(body["id"]))
+                answer = json.dumps({"ok": True}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes
+
+
+class Cluster:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.replica_dir = tmp / "replica"
+        self.replica_started = False
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "S3_", "REDIS"))},
+            "DJANGO_SETTINGS_MODULE": "minsheng.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": "multinode-" + secrets.token_urlsafe(40),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "SITE_URL": BASE,
+            "DATA_DIR": str(tmp / "data"),
+            "LOG_LEVEL": "WARNING",
+            "DATABASE_URL": f"{PRIMARY}/{DB}",
+            "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{REPLICA}/{DB}",
+            "REDIS_URL": REDIS_URL,
+            "CACHE_KEY_PREFIX": f"multinode-{uuid.uuid4().hex[:8]}",
+            "S3_BUCKET": BUCKET,
+            "S3_ENDPOINT_URL": f"http://127.0.0.1:{S3}",
+            "S3_ACCESS_KEY_ID": "multinode",
+            "S3_SECRET_ACCESS_KEY": "multinode-secret",
+            "S3_REGION": "us-east-1",
+            "SMS_BACKEND": "http",
+            "SMS_HTTP_URL": f"http://127.0.0.1:{GATEWAY}/send",
+            "SMS_HTTP_TIMEOUT": "5",
+            # A worker killed holding a claim: its message is taken over after this (default 10 min).
+            "NOTIFY_CLAIM_STALE_SECONDS": "15",
+        }
+
+    def start(self, name: str, argv: list[str], env: dict | None = None) -> subprocess.Popen:
+        out = open(self.tmp / f"{name}.log", "ab")
+        proc = subprocess.Popen(
+            argv, cwd=ROOT, env=env or self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.procs[name] = proc
+        return proc
+
+    def kill(self, name: str, sig=signal.SIGKILL) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+    def manage(self, *argv: str) -> None:
+        subprocess.run(
+            [str(BIN / "python"), "manage.py", *argv],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def app(self, name: str, port: int) -> None:
+        self.start(
+            name,
+            [
+                str(BIN / "gunicorn"),
+                "minsheng.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+            ],
+        )
+        wait_http(f"http://127.0.0.1:{port}/api/v1/categories", name)
+
+    def worker(self, name: str) -> None:
+        self.start(name, [str(BIN / "python"), "manage.py", "run_worker", "--poll", "1"])
+
+    def start_replica(self) -> None:
+        d = self.replica_dir
+        d.mkdir()
+        shutil.chown(d, "postgres", "postgres")
+        d.chmod(0o700)
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+        subprocess.run(
+            [
+                *as_postgres,
+                str(PG_BIN / "pg_basebackup"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                "5432",
+                "-U",
+                "postgres",
+                "-D",
+                str(d),
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+            ],
+            check=True,
+        )
+        # Debian keeps the configuration outside the data directory: give the replica its own.
+        (d / "postgresql.conf").write_text(
+            f"port = {REPLICA}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{d}'\n"
+            "hot_standby = on\nshared_buffers = 32MB\n"
+        )
+        (d / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
+        (d / "pg_ident.conf").write_text("")
+        for f in ("postgresql.conf", "pg_hba.conf", "pg_ident.conf"):
+            shutil.chown(d / f, "postgres", "postgres")
+        subprocess.run(
+            [
+                *as_postgres,
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(d),
+                "-l",
+                str(d / "replica.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        self.replica_started = True
+
+    def stop_replica(self) -> None:
+        if self.replica_started:
+            subprocess.run(
+                [
+                    "runuser",
+                    "-u",
+                    "postgres",
+                    "--",
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(self.replica_dir),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
+                check=False,
+                stdout=subprocess.DEVNULL,
+            )
+            self.replica_started = False
+
+    def nginx(self) -> None:
+        prefix = self.tmp / "nginx"
+        prefix.mkdir()
+        for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (prefix / sub).mkdir()
+            (prefix / sub).chmod(0o777)  # nginx's workers run as an unprivileged user
+        servers = "\n".join(
+            f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in (APP1, APP2)
+        )
+        template = (Path(__file__).parent / "nginx.conf.template").read_text()
+        conf = template.replace("{{prefix}}", str(prefix)).replace("{{servers}}", servers)
+        (prefix / "nginx.conf").write_text(conf.replace("{{port}}", str(NGINX)))
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.start("nginx", [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf")])
+        wait_http(f"{BASE}/api/v1/categories", "nginx")
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.kill(name, signal.SIGTERM)
+        self.stop_replica()
+
+
+def wait_http(url: str, name: str, seconds: float = 60) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except (OSError, urllib.error.HTTPError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"{name} did not answer at {url}")
+
+
+def pg(port: int = 5432, dbname: str = DB, autocommit=True):
+    return psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname=dbname, autocommit=autocommit)
+
+
+# ---------------------------------------------------------------------------------------------
+# The scenario
+
+
+class Scenario:
+    def __init__(self, cluster: Cluster, cases: int):
+        self.cluster = cluster
+        self.n = cases
+        self.run_id = uuid.uuid4().hex[:8]
+        self.acknowledged: dict[str, dict] = {}  # number -> {"token", "phone"}
+        self.unacknowledged = 0
+        self.finished: set[str] = set()
+        self.errors: list[str] = []
+        self.retried_moves = 0
+        self.lock = threading.Lock()
+        self.tokens: dict[str, str] = {}
+
+    def token(self, username: str) -> str:
+        body = json.dumps({"username": username, "password": "minsheng-demo"}).encode()
+        r = call("POST", "/api/v1/auth/token", body=body, headers={"Content-Type": "application/json"})
+        assert r.status == 200, (r.status, r.body[:200])
+        return r.json()["token"]
+
+    def submit(self, i: int) -> str | None:
+        marker = f"multinode-{self.run_id}-{i}"
+        phone = f"139{self.run_id_digits()}{i:04d}"
+        body, ctype = multipart(
+            {
+                "category": "infrastructure",
+                "community": "zhuzhi",
+                "address": f"{i}栋1单元",
+                "description": f"楼道灯坏了 {marker}",
+                "name": "测试居民",
+                "phone": phone,
+            },
+            [("photos", f"p{i}a.jpg", jpeg(i)), ("photos", f"p{i}b.jpg", jpeg(i + 1000))],
+        )
+        # Not retried: a submission whose answer was lost may or may not exist, and must not be
+        # made twice. Only what was acknowledged (201) is promised.
+        try:
+            r = http("POST", "/api/v1/cases", body=body, headers={"Content-Type": ctype})
+        except OSError:
+            r = None
+        if r is None or r.status != 201:
+            with self.lock:
+                self.unacknowledged += 1
+            if r is not None and r.status not in TRANSIENT:
+                raise AssertionError(f"submit {i}: HTTP {r.status} {r.body[:200]!r}")
+            return None
+        number = r.json()["number"]
+        with self.lock:
+            self.acknowledged[number] = {"marker": marker, "phone": phone}
+        return number
+
+    def run_id_digits(self) -> str:
+        return f"{int(self.run_id, 16) % 10000:04d}"
+
+    def move(self, number: str, action: str, who: str, *, json_body=None, files=None, expect: str) -> None:
+        headers = {"Authorization": f"Bearer {self.tokens[who]}"}
+        if files is not None:
+            body, headers["Content-Type"] = multipart(json_body or {}, files)
+        else:
+            body = json.dumps(json_body or {}).encode()
+            headers["Content-Type"] = "application/json"
+        r = call("POST", f"/api/v1/cases/{number}/{action}", body=body, headers=headers)
+        if r.status == 200:
+            return
+        if r.status == 409 and r.attempts > 1:
+            # The first try reached a server that died after committing: the move was made.
+            state = self.state_on_primary(number)
+            if state == expect:
+                with self.lock:
+                    self.retried_moves += 1
+                return
+        raise AssertionError(f"{action} {number}: HTTP {r.status} {r.body[:300]!r}")
+
+    def state_on_primary(self, number: str) -> str:
+        # The pin cookie the app sets after a write: this read goes to the primary.
+        r = call("GET", f"/api/v1/cases/{number}", headers={"Cookie": "minsheng_primary=1"})
+        return r.json()["state"]
+
+    def lifecycle(self, i: int) -> None:
+        number = self.submit(i)
+        if number is None:
+            return
+        self.move(number, "accept", "intake", expect="accepted")
+        self.move(number, "dispatch", "intake", json_body={"department": "property"}, expect="dispatched")
+        self.move(number, "start", "handler", expect="handling")
+        self.move(
+            number,
+            "complete",
+            "handler",
+            json_body={"explanation": "已更换灯泡"},
+            files=[("before", "before.jpg", jpeg(i + 2000)), ("after", "after.jpg", jpeg(i + 3000))],
+            expect="completed",
+        )
+        phone = self.acknowledged[number]["phone"]
+        rating = json.dumps({"score": "satisfied", "phone_last4": phone[-4:]}).encode()
+        r = call(
+            "POST",
+            f"/api/v1/cases/{number}/rating",
+            body=rating,
+            headers={"Content-Type": "application/json"},
+        )
+        if r.status != 201 and not (
+            r.status == 409 and r.attempts > 1 and self.state_on_primary(number) == "closed"
+        ):
+            raise AssertionError(f"rate {number}: HTTP {r.status} {r.body[:300]!r}")
+        with self.lock:
+            self.finished.add(number)
+
+    def run(self) -> None:
+        self.tokens = {"intake": self.token("intake"), "handler": self.token("handler")}
+        done = 0
+        kill_app_at, kill_worker_at = self.n // 3, self.n // 2
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            futures = [pool.submit(self.lifecycle, i) for i in range(self.n)]
+            for future in concurrent.futures.as_completed(futures):
+                try:
+                    future.result()
+                except Exception as exc:
+                    self.errors.append("".join(traceback.format_exception_only(exc)).strip())
+                done += 1
+                if done == kill_app_at:
+                    log("SIGKILL app server 1 (gunicorn master and workers), restarting it in 2 s")
+                    self.cluster.kill("app1")
+                    time.sleep(2)
+                    self.cluster.app("app1", APP1)
+                    log("app server 1 is back")
+                if done == kill_worker_at:
+                    log("SIGKILL notify worker 1 (not restarted: worker 2 carries on alone)")
+                    self.cluster.kill("worker1")
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks
+
+
+class Checks:
+    def __init__(self):
+        self.passed: list[str] = []
+        self.failed: list[str] = []
+
+    def check(self, name: str, ok: bool, detail: str = "") -> None:
+        (self.passed if ok else self.failed).append(name)
+        log(f"{'PASS' if ok else 'FAIL'}: {name}{' — ' + detail if detail else ''}")
+
+
+def staff_cookie(username: str) -> str:
+    """Sign in on the staff login page and return the session cookie (sent back by hand: the
+    cookies are Secure, and this test speaks plain HTTP to nginx)."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    with opener.open(BASE + "/staff/login") as r:
+        page = r.read().decode()
+        cookies = dict(c.split(";")[0].split("=", 1) for c in r.headers.get_all("Set-Cookie") or [])
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode(
+        {"username": username, "password": "minsheng-demo", "csrfmiddlewaretoken": token}
+    ).encode()
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    try:
+        opener.open(urllib.request.Request(BASE + "/staff/login", data=data, headers=headers))
+        raise RuntimeError("signing in did not redirect")
+    except urllib.error.HTTPError as exc:
+        if exc.code != 302:
+            raise
+        for c in exc.headers.get_all("Set-Cookie") or []:
+            k, v = c.split(";")[0].split("=", 1)
+            cookies[k] = v
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+def replica_commits() -> int:
+    with pg(REPLICA) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = %s", [DB]).fetchone()
+        return int(row[0])
+
+
+def verify(scenario: Scenario, gateway: Gateway, checks: Checks) -> None:
+    checks.check(
+        "the lifecycle ran without errors",
+        not scenario.errors,
+        f"{len(scenario.finished)} of {scenario.n} cases closed; {scenario.unacknowledged} submissions "
+        f"unacknowledged (in flight when a server died); {scenario.retried_moves} moves retried after "
+        f"a lost answer" + (f"; errors: {scenario.errors[:3]}" if scenario.errors else ""),
+    )
+    with pg() as conn:
+        rows = conn.execute(
+            "SELECT number, description, state FROM cases_case WHERE description LIKE %s",
+            [f"%multinode-{scenario.run_id}-%"],
+        ).fetchall()
+    by_number = {}
+    markers: dict[str, int] = {}
+    for number, description, state in rows:
+        by_number[number] = state
+        marker = description.rsplit(" ", 1)[-1]
+        markers[marker] = markers.get(marker, 0) + 1
+    missing = [n for n in scenario.acknowledged if n not in by_number]
+    doubled = [m for m, count in markers.items() if count > 1]
+    checks.check(
+        "every acknowledged case exists exactly once",
+        not missing and not doubled and len(scenario.acknowledged) >= scenario.n * 2 // 3,
+        f"{len(scenario.acknowledged)} acknowledged, {len(rows)} in the database, missing {missing}, "
+        f"doubled {doubled}",
+    )
+    not_closed = [n for n in scenario.finished if by_number.get(n) != "closed"]
+    checks.check("every finished lifecycle left its case closed", not not_closed, f"not closed: {not_closed}")
+
+    # Photos: in the bucket, under the names the database gives.
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{S3}",
+        aws_access_key_id="multinode",
+        aws_secret_access_key="multinode-secret",
+        region_name="us-east-1",
+    )
+    keys = set()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+        keys |= {item["Key"] for item in page.get("Contents", [])}
+    numbers = list(scenario.acknowledged)
+    with pg() as conn:
+        attachments = conn.execute(
+            "SELECT a.id, a.kind, a.file, a.thumbnail, c.number FROM cases_attachment a "
+            "JOIN cases_case c ON c.id = a.case_id WHERE c.number = ANY(%s)",
+            [numbers],
+        ).fetchall()
+    names = {name for _id, _kind, file, thumb, _n in attachments for name in (file, thumb) if name}
+    kinds = {kind for _id, kind, *_rest in attachments}
+    checks.check(
+        "every photo and thumbnail is in the bucket",
+        bool(names) and names <= keys and {"photo", "before", "after"} <= kinds,
+        f"{len(names)} objects expected, {len(names - keys)} missing; bucket holds {len(keys)}",
+    )
+    local = list((scenario.cluster.tmp / "data").rglob("*.jpg"))
+    checks.check("nothing was written to local media", not local, f"{len(local)} local files")
+
+    # Access: a resident's photos only for staff; resolution photos for everyone.
+    cookie = staff_cookie("intake")
+    wrong = []
+    # A sample of each kind (every request streams the photo from the bucket).
+    sample = [
+        a for kind in ("photo", "before", "after") for a in [x for x in attachments if x[1] == kind][:5]
+    ]
+    for pk, kind, *_rest in sample:
+        for variant in ("full", "thumb"):
+            path = f"/media/attachments/{pk}/{variant}"
+            anonymous = http("GET", path)
+            staff = http("GET", path, headers={"Cookie": cookie})
+            public = kind in ("before", "after")
+            if public and (anonymous.status != 200 or anonymous.body[:2] != b"\xff\xd8"):
+                wrong.append(f"anonymous {kind} {path}: {anonymous.status}")
+            if not public and anonymous.status != 404:
+                wrong.append(f"anonymous {kind} {path}: {anonymous.status}")
+            if staff.status != 200 or staff.body[:2] != b"\xff\xd8":
+                wrong.append(f"intake {kind} {path}: {staff.status}")
+    checks.check(
+        "photos are served through the access-checked view only to those allowed",
+        not wrong and bool(attachments),
+        "; ".join(wrong[:5]),
+    )
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{S3}/{BUCKET}/{attachments[0][2]}", timeout=5):
+            direct = 200
+    except urllib.error.HTTPError as exc:
+        direct = exc.code
+    checks.check("the bucket refuses an unsigned request for a photo", direct in (401, 403), f"HTTP {direct}")
+
+    # Notifications: the outbox drained; the gateway got each message once (a worker killed between
+    # the gateway's answer and marking the row sent may resend its one in-flight message, which the
+    # gateway drops by id, as the HTTP backend's contract says).
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        with pg() as conn:
+            pending = conn.execute("SELECT count(*) FROM notify_message WHERE status = 'pending'").fetchone()[
+                0
+            ]
+        if pending == 0:
+            break
+        time.sleep(1)
+    with pg() as conn:
+        rows = conn.execute("SELECT id, status FROM notify_message WHERE channel = 'sms'").fetchall()
+    sent_ids = {pk for pk, status in rows if status == "sent"}
+    not_sent = [pk for pk, status in rows if status != "sent"]
+    with gateway.lock:
+        deliveries = list(gateway.deliveries)
+    unique = set(deliveries)
+    duplicates = len(deliveries) - len(unique)
+    checks.check(
+        "each notification was delivered, none twice (beyond the killed worker's one in-flight message)",
+        not not_sent and unique == sent_ids and duplicates <= 1 and len(rows) >= len(scenario.finished) * 3,
+        f"{len(rows)} SMS in the outbox, {len(unique)} delivered, {duplicates} redelivered, "
+        f"{len(not_sent)} not sent",
+    )
+
+    # The replica answered the public lookups: its own transaction counter moves with them.
+    sample = random.sample(numbers, min(10, len(numbers)))
+    lookups = 0
+    before = replica_commits()
+    with pg() as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        primary_before = conn.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = %s", [DB]
+        ).fetchone()[0]
+    bad = []
+    for _round in range(5):
+        for number in sample:
+            for path in (
+                f"/api/v1/cases/{number}",
+                f"/open311/v2/requests/{number}.json",
+                f"/cases/{number}",
+            ):
+                r = http("GET", path)
+                lookups += 1
+                if r.status != 200 or number.encode() not in r.body:
+                    bad.append(f"{path}: {r.status}")
+    deadline = time.monotonic() + 20
+    while True:  # backends report their statistics within about a second of going idle
+        delta = replica_commits() - before
+        if delta >= lookups or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    with pg() as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        primary_delta = (
+            conn.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = %s", [DB]).fetchone()[0]
+            - primary_before
+        )
+    checks.check(
+        "public lookups were answered from the replica",
+        not bad and delta >= lookups,
+        f"{lookups} lookups; replica transactions +{delta}, primary +{primary_delta} (workers poll it)"
+        + (f"; bad: {bad[:3]}" if bad else ""),
+    )
+    with pg(REPLICA) as conn:
+        in_recovery = conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+    checks.check("the replica is a streaming standby", in_recovery is True)
+
+    # Read-your-writes: a fresh case is readable at once through nginx.
+    stale = []
+    for i in range(5):
+        body = json.dumps(
+            {
+                "category": "infrastructure",
+                "community": "zhuzhi",
+                "address": "1栋",
+                "description": f"刚刚提交 {scenario.run_id}-{i}",
+                "name": "测试",
+                "phone": "13900009999",
+            }
+        ).encode()
+        r = call("POST", "/api/v1/cases", body=body, headers={"Content-Type": "application/json"})
+        number = r.json()["number"] if r.status == 201 else None
+        if number is None:
+            stale.append(f"submit: {r.status}")
+            continue
+        for path in (f"/api/v1/cases/{number}", f"/cases/{number}"):
+            got = http("GET", path)
+            if got.status != 200 or number.encode() not in got.body:
+                stale.append(f"{path}: {got.status}")
+    checks.check("a fresh submission is readable immediately (read-your-writes)", not stale, "; ".join(stale))
+
+
+# ---------------------------------------------------------------------------------------------
+# Capacity: the public lookup through nginx to two app servers against one app server alone.
+
+
+def capacity(numbers: list[str], tmp: Path, seconds: int, rounds: int = 3) -> None:
+    sys.path.insert(0, str(ROOT))
+    from bench.run import LUA_LOOKUP, write_script, wrk
+
+    if not shutil.which("wrk"):
+        log("wrk is not installed (apt-get install wrk): no capacity figures")
+        return
+    (tmp / "numbers.txt").write_text("\n".join(numbers))
+    nums = [str(tmp / "numbers.txt")]
+    targets = {"1 app server (direct)": f"http://127.0.0.1:{APP1}", "2 app servers behind nginx": BASE}
+    results: dict[tuple[str, str], list[dict]] = {}
+    for path in ("/api/v1/cases/{n}", "/cases/{n}"):
+        script = write_script(tmp, f"lookup{len(results)}", LUA_LOOKUP, path)
+        for _round in range(rounds):
+            for name, url in targets.items():  # alternated, so both see the same noise
+                results.setdefault((path, name), []).append(wrk(url, script, 8, seconds, nums))
+    log(f"capacity, c=8, median of {rounds} rounds of {seconds} s (2 gunicorn workers per server):")
+    for (path, name), runs in results.items():
+        rps = sorted(r["rps"] for r in runs)[len(runs) // 2]
+        p99 = sorted(r["p99_ms"] for r in runs)[len(runs) // 2]
+        errors = sum(r["errors"] for r in runs)
+        log(f"  {path:22} {name:28} {rps:8.1f} req/s  p99 {p99:6.1f} ms  errors {errors}")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def preflight() -> None:
+    for tool in ("nginx", "runuser"):
+        if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
+            raise SystemExit(f"{tool} is missing (apt-get install nginx)")
+    if not (PG_BIN / "pg_ctl").exists():
+        raise SystemExit(f"PostgreSQL binaries not found in {PG_BIN} (set PG_BIN)")
+    redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    with pg(dbname="postgres") as conn:
+        rules = conn.execute(
+            "SELECT count(*) FROM pg_hba_file_rules WHERE 'replication' = ANY(database) "
+            "AND auth_method = 'trust' AND (address IS NULL OR address = '127.0.0.1')"
+        ).fetchone()[0]
+        senders = int(conn.execute("SHOW max_wal_senders").fetchone()[0])
+    if not rules or senders < 1:
+        raise SystemExit(
+            "the primary does not allow replication from 127.0.0.1: add "
+            "`host replication all 127.0.0.1/32 trust` "
+            "to pg_hba.conf and reload (.ci/run does this)"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=20)
+    parser.add_argument("--keep", action="store_true", help="leave the temporary directory for inspection")
+    parser.add_argument(
+        "--bench",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="then measure lookups: 1 server vs 2 behind nginx",
+    )
+    args = parser.parse_args()
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt  # so that `finally` stops every process (CI's timeout sends SIGTERM)
+
+    signal.signal(signal.SIGTERM, interrupted)
+    preflight()
+    started = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="minsheng-multinode-"))
+    tmp.chmod(0o711)  # the replica's postgres user must reach its data directory inside
+    cluster = Cluster(tmp)
+    gateway = None
+    checks = Checks()
+    try:
+        log(f"fresh database {DB} on the primary")
+        with pg(dbname="postgres") as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{DB}"')
+        log("S3-protocol server (moto_server) and the bucket")
+        cluster.start("s3", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(S3)])
+        wait_http(f"http://127.0.0.1:{S3}/moto-api/", "moto_server")
+        boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{S3}",
+            aws_access_key_id="multinode",
+            aws_secret_access_key="multinode-secret",
+            region_name="us-east-1",
+        ).create_bucket(Bucket=BUCKET)
+        log("migrate, demo accounts, static files")
+        cluster.manage("migrate", "--noinput")
+        cluster.manage("load_demo")
+        cluster.manage("collectstatic", "--noinput", "-v0")
+        log(f"streaming replica on port {REPLICA} (pg_basebackup)")
+        cluster.start_replica()
+        gateway = Gateway(GATEWAY)
+        log(f"two app servers ({APP1}, {APP2}), nginx ({NGINX}), two workers")
+        cluster.app("app1", APP1)
+        cluster.app("app2", APP2)
+        cluster.nginx()
+        cluster.worker("worker1")
+        cluster.worker("worker2")
+        log(f"lifecycle of {args.cases} cases through nginx")
+        scenario = Scenario(cluster, args.cases)
+        scenario.run()
+        log(f"lifecycle done in {time.monotonic() - started:.0f} s; checking")
+        verify(scenario, gateway, checks)
+        if args.bench:
+            capacity(list(scenario.acknowledged), tmp, args.bench)
+    except (Exception, KeyboardInterrupt):
+        traceback.print_exc()
+        checks.check("the run completed", False)
+    finally:
+        cluster.stop_all()
+        if gateway is not None:
+            gateway.stop()
+        try:
+            with pg(dbname="postgres") as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        except psycopg.Error as exc:
+            log(f"could not drop {DB}: {exc}")
+        if checks.failed:
+            logs = [tmp / f"{name}.log" for name in ("app1", "app2", "worker1", "worker2", "nginx", "s3")]
+            logs += [tmp / "replica" / "replica.log", tmp / "nginx" / "error.log"]
+            for f in logs:
+                if f.exists() and f.stat().st_size:
+                    lines = f.read_text(errors="replace").splitlines()[-15:]
+                    print(f"---- {f.relative_to(tmp)} (last lines)\n" + "\n".join(lines))
+        if args.keep:
+            log(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    log(f"took {time.monotonic() - started:.0f} s")
+    print(f"multinode: {len(checks.passed)} passed, {len(checks.failed)} failed")
+    return 1 if checks.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
