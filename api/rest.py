@@ -393,8 +393,11 @@ def complete_case(
 
 @api.get("/queue", response={200: list[QueueItemOut], 401: ErrorOut}, auth=token_auth, tags=["staff"])
 def staff_queue(request):
-    """The cases waiting for the caller's next move, oldest first, with the resident's contact."""
-    return [presenters.queue_item(case) for case in selectors.queue(request.auth)]
+    """The cases waiting for the caller's next move, oldest first, with the resident's contact
+    (each case returned is logged as a view of its personal data)."""
+    cases = list(selectors.queue(request.auth))
+    access.record_views(request.auth, cases, "api_queue")
+    return [presenters.queue_item(case) for case in cases]
 
 
 # Help desks: lookup by phone (GET /cases), appointments and follow-up calls (api.desk).
