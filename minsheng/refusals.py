@@ -43,7 +43,7 @@ class RefusalLogMiddleware:
         if status in REFUSED:
             level = logging.INFO if status == 404 else logging.WARNING
             self._log(request, status, level)
-        elif status == 302 and response.get("Location", "").startswith(_sign_in_urls()):
+        elif status == 302 and response.get("Location", "").partition("?")[0] in _sign_in_urls():
             self._log(request, status, logging.INFO, "sign-in required")
         return response
 
