@@ -4,6 +4,7 @@ import json
 
 import pydantic
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -60,7 +61,15 @@ api = NinjaAPI(
 )
 token_auth = TokenAuth()
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
+}
 PUBLIC_ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
@@ -164,6 +173,17 @@ def _unauthenticated(request, exc):
     )
 
 
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc):
+    # Django's own limits on a request (DATA_UPLOAD_MAX_NUMBER_FILES, …_FIELDS, …_MEMORY_SIZE) would
+    # otherwise answer with its HTML 400 page; an API client gets the API's JSON error instead.
+    if isinstance(exc, RequestDataTooBig):
+        return _error(request, 413, _("请求内容过大。"))
+    if isinstance(exc, TooManyFilesSent):
+        return _error(request, 400, _("上传的文件过多。"))
+    return _error(request, 400, _("无法处理这个请求。"))
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
     if exc.status_code == 400:
@@ -177,7 +197,7 @@ def _http_error(request, exc):
 
 @api.post(
     "/auth/token",
-    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     tags=["auth"],
     summary="Issue a bearer token for a staff account",
 )
@@ -271,7 +291,15 @@ def _submit_input(request, schema=SubmitIn) -> tuple[SubmitIn, list]:
 
 @api.post(
     "/cases",
-    response={201: SubmittedOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 415: ErrorOut, 422: ErrorOut},
+    response={
+        201: SubmittedOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+        422: ErrorOut,
+    },
     openapi_extra=_SUBMIT_BODY,
     tags=["cases"],
     summary="Submit a case (JSON, or multipart/form-data with photos)",
