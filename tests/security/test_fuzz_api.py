@@ -15,7 +15,8 @@ import os
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -84,6 +85,18 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _keep_the_test_connection():
+    """Requests here go through the real WSGI handler, which closes "obsolete" database connections
+    when a request starts and ends; inside the test's transaction that would close the connection
+    (PostgreSQL) and lose the test's data. Django's own test client turns this off the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
