@@ -439,13 +439,6 @@ def _query(params) -> list[dict]:
         return (params.get(name) or "").strip()
 
     qs = _published()
-    ids = _split(arg("service_request_id"))
-    if ids:
-        # The spec: service_request_id overrides all other arguments.
-        return list(
-            qs.filter(number__in=ids[:MAX_REQUESTS]).order_by("-submitted_at", "-id").values(*_FIELDS)
-        )
-
     codes = _split(arg("service_code"))
     if codes:
         qs = qs.filter(category__code__in=codes)
@@ -473,10 +466,16 @@ def _query(params) -> list[dict]:
         raise Open311Error(400, _("end_date 不能早于 start_date。"))
     if end - start > DEFAULT_SPAN:
         raise Open311Error(400, _("start_date 与 end_date 之间不能超过 90 天。"))
-    qs = qs.filter(submitted_at__gte=start, submitted_at__lte=end)
-
     page_size = min(_positive_int(arg("page_size"), "page_size", MAX_REQUESTS), MAX_REQUESTS)
     page = _positive_int(arg("page"), "page", 1)
+
+    ids = _split(arg("service_request_id"))
+    if ids:
+        # The spec: service_request_id overrides all other arguments (which must still be valid:
+        # a malformed one is the client's mistake either way).
+        found = _published().filter(number__in=ids[:MAX_REQUESTS]).order_by("-submitted_at", "-id")
+        return list(found.values(*_FIELDS))
+    qs = qs.filter(submitted_at__gte=start, submitted_at__lte=end)
     offset = (page - 1) * page_size
     return list(qs.order_by("-submitted_at", "-id").values(*_FIELDS)[offset : offset + page_size])
 

@@ -4,6 +4,7 @@ import json
 
 import pydantic
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -70,7 +71,15 @@ api = NinjaAPI(
 )
 token_auth = TokenAuth()
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
+}
 PUBLIC_ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
@@ -185,6 +194,17 @@ def _unauthenticated(request, exc):
     )
 
 
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc):
+    # Django's own limits on a request (DATA_UPLOAD_MAX_NUMBER_FILES, …_FIELDS, …_MEMORY_SIZE) would
+    # otherwise answer with its HTML 400 page; an API client gets the API's JSON error instead.
+    if isinstance(exc, RequestDataTooBig):
+        return _error(request, 413, _("请求内容过大。"))
+    if isinstance(exc, TooManyFilesSent):
+        return _error(request, 400, _("上传的文件过多。"))
+    return _error(request, 400, _("无法处理这个请求。"))
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
     if exc.status_code == 400:
@@ -198,7 +218,7 @@ def _http_error(request, exc):
 
 @api.post(
     "/auth/token",
-    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     tags=["auth"],
     summary="Issue a bearer token for a staff account",
 )
@@ -317,6 +337,7 @@ def _has_token(request) -> bool:
         400: ErrorOut,
         401: ErrorOut,
         403: ErrorOut,
+        413: ErrorOut,
         415: ErrorOut,
         422: ErrorOut,
         429: ErrorOut,
@@ -457,8 +478,11 @@ def complete_case(
 
 @api.get("/queue", response={200: list[QueueItemOut], 401: ErrorOut}, auth=token_auth, tags=["staff"])
 def staff_queue(request):
-    """The cases waiting for the caller's next move, oldest first, with the resident's contact."""
-    return [presenters.queue_item(case) for case in selectors.queue(request.auth)]
+    """The cases waiting for the caller's next move, oldest first, with the resident's contact
+    (each case returned is logged as a view of its personal data)."""
+    cases = list(selectors.queue(request.auth))
+    access.record_views(request.auth, cases, "api_queue")
+    return [presenters.queue_item(case) for case in cases]
 
 
 # Help desks: lookup by phone (GET /cases), appointments and follow-up calls (api.desk).

@@ -5,8 +5,9 @@ from datetime import timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from . import numbering, roles
+from . import numbering, roles, security
 from .errors import CaseNotFound
 from .models import Case, PersonalDataAccess
 
@@ -14,6 +15,24 @@ from .models import Case, PersonalDataAccess
 # number at the desk (cases.helpdesk.cases_for_phone logs that lookup; the log row is the proof).
 PHONE_LOOKUP_GRANT = timedelta(hours=12)
 PHONE_LOOKUP = "phone_lookup"
+
+# What a PersonalDataAccess row was for (its `via`), in the words the supervisor's log page uses.
+VIA_LABELS = {
+    "staff_case": gettext_lazy("工作人员诉求页"),
+    "desk_case": gettext_lazy("代办岗诉求页"),
+    "desk_appointment": gettext_lazy("代办岗登记预约"),
+    "desk_follow_up": gettext_lazy("代办岗回访"),
+    "receipt": gettext_lazy("打印回执"),
+    PHONE_LOOKUP: gettext_lazy("按电话号码查询"),
+    "photo": gettext_lazy("查看居民照片"),
+    "voice_note": gettext_lazy("收听语音留言"),
+    "api_queue": gettext_lazy("接口:待办列表"),
+    "api_appointment": gettext_lazy("接口:登记预约"),
+    "api_follow_up": gettext_lazy("接口:回访"),
+    "export_csv": gettext_lazy("导出 CSV(含个人信息)"),
+    "export_xlsx": gettext_lazy("导出 XLSX(含个人信息)"),
+    "admin": gettext_lazy("管理后台"),
+}
 
 
 def not_found(number: str) -> CaseNotFound:
@@ -55,14 +74,36 @@ def visible_cases(user) -> QuerySet[Case]:
 
 
 def case_for_staff(user, number: str) -> Case:
-    """A case the user may work on; CaseNotFound (a 404) for anything else."""
+    """A case the user may work on; CaseNotFound (a 404) for anything else, logged as a refusal.
+
+    The user sees the same 404 whether the case exists or not; the log says which it was, so that
+    someone trying other people's case numbers stands out.
+    """
     number = (number or "").strip()
     if not numbering.is_well_formed(number):
+        security.refused(user, "open case", f"case {number[:32]}", "malformed number")
         raise not_found(number)
     try:
         return visible_cases(user).get(number=number)
     except Case.DoesNotExist:
+        reason = "exists, not visible" if Case.objects.filter(number=number).exists() else "no such case"
+        security.refused(user, "open case", f"case {number}", reason)
         raise not_found(number) from None
+
+
+def record_views(user, cases, via: str) -> None:
+    """Write one PersonalDataAccess row per case whose personal data (name, phone, address, the
+    resident's photos or voice) `user` is being shown, and what for (`via`: the page, API operation
+    or export). Supervisors read these rows at /staff/supervision/access-log."""
+    if user is None or not user.is_authenticated:
+        return
+    now = timezone.now()
+    rows = [PersonalDataAccess(user=user, case=case, at=now, via=via[:32]) for case in cases]
+    PersonalDataAccess.objects.bulk_create(rows, batch_size=1000)
+
+
+def record_view(user, case: Case, via: str) -> None:
+    record_views(user, [case], via)
 
 
 def can_see_personal_data(user, case: Case) -> bool:

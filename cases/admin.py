@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 
+from .access import record_view
 from .models import (
     CalendarDay,
     Case,
@@ -96,6 +97,14 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The read-only case page shows the resident's name, phone and address: log the view."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        case = getattr(response, "context_data", {}).get("original") if response.status_code == 200 else None
+        if case is not None:
+            record_view(request.user, case, "admin")
+        return response
 
     def has_delete_permission(self, request, obj=None):
         return False

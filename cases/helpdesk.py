@@ -11,8 +11,8 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import deadlines, roles, services, workflow
-from .access import PHONE_LOOKUP, visible_cases
+from . import deadlines, roles, security, services, workflow
+from .access import PHONE_LOOKUP, record_view, visible_cases
 from .errors import InvalidMove, NotAllowed
 from .models import (
     Case,
@@ -145,7 +145,7 @@ def desk_work(user, *, limit: int = 100) -> DeskWork:
 
 def log_view(user, case: Case, via: str) -> None:
     """Record that `user` opened `case`'s personal data (name, phone, address)."""
-    PersonalDataAccess.objects.create(user=user, case=case, at=timezone.now(), via=via[:32])
+    record_view(user, case, via)
 
 
 def cases_for_phone(user, phone: str) -> list[Case]:
@@ -155,6 +155,7 @@ def cases_for_phone(user, phone: str) -> list[Case]:
     resident's whole number is the proof that the resident asked them to.
     """
     if not roles.has_role(user, roles.VOLUNTEER, roles.INTAKE, roles.SUPERVISOR, roles.HANDLER):
+        security.refused(user, "look up cases by phone", "phone lookup", "role may not look up by phone")
         raise NotAllowed(_("您没有权限按电话号码查询诉求。"))
     try:
         phone = normalize_phone(phone)

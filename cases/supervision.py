@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import roles, workflow
+from . import roles, security, workflow
 from .errors import Conflict, InvalidMove, NotAllowed
-from .models import Case, CaseEvent, Extension, State
+from .models import Case, CaseEvent, Extension, PersonalDataAccess, State
 from .services import stored_language
 from .validation import MAX_REASON, clean_text
 from .workflow import Action
@@ -96,6 +96,7 @@ def _handler_of(user, case: Case) -> bool:
 def request_extension(case: Case, *, by, reason: str, new_due_at: datetime | None) -> Extension:
     """A handler of the case's department asks for more time; a supervisor decides."""
     if not _handler_of(by, case):
+        security.refused(by, "request extension", f"case {case.number}", "not a handler of the case")
         raise NotAllowed(_("只有负责此诉求的部门办理人员可以申请延期。"))
     if case.state not in (State.DISPATCHED, State.HANDLING):
         raise InvalidMove(_("只有派单后、办理完成前的诉求可以申请延期。"))
@@ -127,6 +128,7 @@ def request_extension(case: Case, *, by, reason: str, new_due_at: datetime | Non
 def _decide(extension: Extension, *, by, status: str) -> bool:
     """Compare-and-swap the decision: of two supervisors deciding at once, exactly one does."""
     if not roles.has_role(by, roles.SUPERVISOR):
+        security.refused(by, "decide extension", f"case {extension.case.number}", "not a supervisor")
         raise NotAllowed(_("只有督办领导可以审批延期申请。"))
     return (
         Extension.objects.filter(pk=extension.pk, status=Extension.Status.PENDING).update(
@@ -189,3 +191,29 @@ def recently_escalated(days: int = 14) -> QuerySet[CaseEvent]:
         .select_related("case", "case__category", "case__department")
         .order_by("-at")
     )
+
+
+def personal_data_log(
+    *,
+    person: str = "",
+    number: str = "",
+    via: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> QuerySet[PersonalDataAccess]:
+    """Who opened which resident's personal data, newest first, for the supervisor's log page.
+
+    `person` matches a username or a staff member's name; `end` is exclusive."""
+    qs = PersonalDataAccess.objects.select_related("user", "case")
+    if person:
+        named = Q(user__first_name__contains=person) | Q(user__last_name__contains=person)
+        qs = qs.filter(Q(user__username__iexact=person) | named)
+    if number:
+        qs = qs.filter(case__number=number)
+    if via:
+        qs = qs.filter(via=via)
+    if start is not None:
+        qs = qs.filter(at__gte=start)
+    if end is not None:
+        qs = qs.filter(at__lt=end)
+    return qs.order_by("-at", "-id")

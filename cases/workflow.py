@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import deadlines, hooks, roles
+from . import deadlines, hooks, roles, security
 from .errors import Conflict, InvalidMove, NotAllowed
 from .models import Case, CaseEvent, State
 
@@ -112,6 +112,7 @@ def check_move(case: Case, action: str, *, by, as_public: bool = False) -> Move:
     """Raise unless `by` may make `action` on `case` from its current stage."""
     move = TRANSITIONS[action]
     if not may(by, action, case, as_public=as_public):
+        security.refused(by, str(action), f"case {case.number}", "role may not make this move")
         raise NotAllowed(_("您没有权限对此诉求执行“%(action)s”。") % {"action": Action(action).label})
     if case.state not in move.sources:
         raise InvalidMove(
@@ -195,6 +196,7 @@ def create(
 ) -> CaseEvent:
     """Save a new case in its first stage and write the submission event. Call inside a transaction."""
     if not may(by, Action.SUBMIT, as_public=as_public):
+        security.refused(by, "submit", "new case", "role may not submit on behalf")
         raise NotAllowed(_("您没有权限代为提交诉求。"))
     now = at or timezone.now()
     case.due_at = deadlines.stage_due_at(case, State.SUBMITTED, now)

@@ -9,6 +9,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from api.auth import TokenAuth
+from api.schemas import ErrorOut
 
 from . import selectors
 from .forms import FilterForm
@@ -44,7 +45,7 @@ def _stages(stages: dict) -> dict:
     return out
 
 
-@router.get("/stats", auth=TokenAuth(), response={200: dict, 403: dict, 422: dict})
+@router.get("/stats", auth=TokenAuth(), response={200: dict, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut})
 def stats(request: HttpRequest):
     """The dashboard's figures for cases submitted from `from` to `to` (local dates, both included)."""
     if not may_view_stats(request.auth):

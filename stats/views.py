@@ -114,6 +114,7 @@ def export(request, fmt):
             status=403,
         )
     cases = selectors.case_list(filters)
+    log = exports.personal_data_log(request.user, f"export_{fmt}") if personal else None
     if fmt == "xlsx":
-        return exports.xlsx_response(cases, personal=personal)
-    return exports.csv_response(cases, personal=personal)
+        return exports.xlsx_response(cases, personal=personal, log=log)
+    return exports.csv_response(cases, personal=personal, log=log)

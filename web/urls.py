@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import desk, elder, supervision, views, voice
+from . import access_log, desk, elder, supervision, views, voice
 
 app_name = "web"
 urlpatterns = [
@@ -32,6 +32,7 @@ urlpatterns = [
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/cases/<str:number>", views.staff_case, name="staff_case"),
     path("staff/supervision", supervision.overview, name="supervision"),
+    path("staff/supervision/access-log", access_log.access_log, name="access_log"),
     path(
         "staff/supervision/extensions/<int:pk>/<str:decision>",
         supervision.decide_extension,

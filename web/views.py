@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import access, idempotency, public_cache, roles, selectors, services, workflow
 from cases import voice as voice_notes
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
-from cases.models import Attachment, Channel, PersonalDataAccess, Rating, State
+from cases.models import Attachment, Channel, Rating, State
 from cases.validation import mask_phone
 from cases.workflow import Action
 from security.ratelimit import limit
@@ -247,6 +247,9 @@ def attachment(request, pk, variant):
     photo = get_object_or_404(Attachment.objects.select_related("case"), pk=pk)
     if not photo.is_public and not access.can_see_personal_data(request.user, photo.case):
         raise Http404
+    if not photo.is_public and variant == "full":
+        # A resident's own photo may show their home; thumbnails are part of the logged case page.
+        access.record_view(request.user, photo.case, "photo")
     name = photo.file.name if variant == "full" else photo.thumbnail.name
     try:
         handle = default_storage.open(name, "rb")
@@ -410,6 +413,8 @@ def _available_actions(user, case) -> list[str]:
 
 
 def _staff_case_context(request, case, *, bound: dict | None = None, problem: str = "") -> dict:
+    """The case page shows the resident's name, phone and address: every rendering is logged."""
+    access.record_view(request.user, case, "staff_case")
     available = _available_actions(request.user, case)
     action_forms = {}
     for slug in available:
@@ -438,8 +443,6 @@ def staff_case(request, number):
         case = access.case_for_staff(request.user, number)
     except CaseNotFound as exc:
         return _not_found(request, exc)
-    if roles.has_role(request.user, roles.VOLUNTEER):  # a volunteer's every view of personal data is logged
-        PersonalDataAccess.objects.create(user=request.user, case=case, at=timezone.now(), via="staff_case")
     return render(request, "web/staff/case.html", _staff_case_context(request, case))
 
 

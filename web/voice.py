@@ -30,6 +30,7 @@ def _voice_for_staff(request, pk) -> Attachment:
 @require_GET
 def voice_note(request, pk):
     note = _voice_for_staff(request, pk)
+    access.record_view(request.user, note.case, "voice_note")
     try:
         handle = default_storage.open(note.file.name, "rb")
     except (FileNotFoundError, OSError):

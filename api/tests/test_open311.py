@@ -302,6 +302,15 @@ def test_service_request_id_overrides_the_other_filters(client, users):
     }
 
 
+@pytest.mark.parametrize("bad", [{"page_size": "false"}, {"status": "pending"}, {"start_date": "yesterday"}])
+def test_a_malformed_argument_is_refused_even_beside_service_request_id(client, users, bad):
+    # Found by the fuzz test: service_request_id overrode the others before they were checked.
+    case = submit()
+    response = get_list(client, service_request_id=case.number, **bad)
+    assert response.status_code == 400
+    assert json_of(response)[0]["code"] == 400
+
+
 def test_dates_default_to_the_last_90_days(client, users):
     old, recent = submit(), submit()
     Case.objects.filter(pk=old.pk).update(submitted_at=timezone.now() - timedelta(days=120))
