@@ -277,6 +277,7 @@ def _paths() -> dict:
                 "parameters": [CODE_PARAMETER],
                 "responses": {
                     "200": ok(SERVICE_DEFINITION, "the definition"),
+                    "400": errors("a code with control characters"),
                     "404": errors("no such service"),
                 },
             }
@@ -289,6 +290,7 @@ def _paths() -> dict:
                 "responses": {
                     "200": ok({"type": "array", "items": SERVICE_REQUEST}, "the requests"),
                     "400": errors("a bad argument"),
+                    "429": errors("too many lookups from this address: see Retry-After"),
                 },
             },
             "post": {
@@ -302,6 +304,7 @@ def _paths() -> dict:
                     "200": ok(CREATED, "accepted: the case number and a notice"),
                     "400": errors("missing or invalid fields, one error each"),
                     "404": errors("no such service"),
+                    "429": errors("too many submissions from this address: see Retry-After"),
                 },
             },
         }
@@ -312,7 +315,9 @@ def _paths() -> dict:
                 "parameters": [ID_PARAMETER],
                 "responses": {
                     "200": ok({**SERVICE_REQUEST_LIST, "maxItems": 1}, "a list with the one request"),
+                    "400": errors("an id with control characters"),
                     "404": errors("no such request"),
+                    "429": errors("too many lookups from this address: see Retry-After"),
                 },
             }
         }

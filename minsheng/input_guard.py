@@ -8,6 +8,7 @@ the API's schemas (api.schemas.Strict), which can name the field. Open311 answer
 format (api.open311.open311_view), so it is left to that.
 """
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -35,7 +36,18 @@ class RejectUnstorableInputMiddleware:
 
     def __call__(self, request):
         if not request.path.startswith(SKIP_PREFIXES):
-            name = _offending(request)
+            try:
+                name = _offending(request)
+            except SuspiciousOperation as exc:
+                # Django's own request limits (too many files or fields, too big): the API answers in
+                # JSON as its views would; pages get Django's 400 page.
+                if not request.path.startswith("/api/"):
+                    raise
+                status = 413 if isinstance(exc, RequestDataTooBig) else 400
+                message = _("请求内容过大。") if status == 413 else _("上传的文件或字段过多。")
+                return JsonResponse(
+                    {"detail": message}, status=status, json_dumps_params={"ensure_ascii": False}
+                )
             if name is not None:
                 message = _("“%(name)s”中包含无法识别的控制字符(如 NUL),请删除后重试。") % {"name": name}
                 if request.path.startswith("/api/"):
