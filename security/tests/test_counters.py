@@ -153,3 +153,16 @@ def test_an_unknown_limit_name_is_a_configuration_error(settings):
     settings.RATE_LIMITS_ENABLED = True
     with pytest.raises(ImproperlyConfigured):
         ratelimit.rate_of("no-such-limit")
+
+
+@pytest.mark.django_db
+def test_on_postgresql_a_hit_does_not_wait_for_the_disk():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite in WAL mode with synchronous=NORMAL does not sync on commit")
+    with CaptureQueriesContext(connection) as queries:
+        counters._hit_database("test:relaxed", 2_000_000_000, 1_000_000_000)
+    sql = [q["sql"] for q in queries]
+    assert any("synchronous_commit" in s for s in sql)
+    with connection.cursor() as cursor:  # and only for that transaction
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
