@@ -155,7 +155,7 @@ def test_an_unknown_limit_name_is_a_configuration_error(settings):
         ratelimit.rate_of("no-such-limit")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_on_postgresql_a_hit_does_not_wait_for_the_disk():
     if connection.vendor != "postgresql":
         pytest.skip("SQLite in WAL mode with synchronous=NORMAL does not sync on commit")
