@@ -89,7 +89,9 @@ class ReplicaRouter:
         return True
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        return db == DEFAULT_DB_ALIAS
+        # Never on the replica (it copies the primary); any other database — the primary, a
+        # restore target (manage.py restore --to) — is migrated as usual.
+        return db != REPLICA
 
 
 def _eligible(request) -> bool:

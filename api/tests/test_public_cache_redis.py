@@ -1,5 +1,7 @@
-"""The public progress cache on Redis (REDIS_URL), as several app servers share it: a repeated lookup
-costs one small SQL query (the case's version) and one Redis read, and a stage change is seen at once."""
+"""Public progress with Redis as the cache (REDIS_URL), as several app servers share it: the stored
+renderings live in the database (cases.PublicView), so a repeated lookup is one SQL query (the case's
+version joined with its stored body, on the replica where there is one) and touches Redis only for
+the rate limit; a stage change is seen at once on every server."""
 
 import os
 import uuid
@@ -43,12 +45,11 @@ def redis_cache(settings):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/cases/{n}", "/open311/v2/requests/{n}.json"])
-def test_a_repeated_lookup_is_one_sql_query_and_a_redis_hit(client, users, redis_cache, path):
+def test_a_repeated_lookup_is_one_sql_query_with_redis_as_the_cache(client, users, redis_cache, path):
     case = case_in("dispatched", users)
     url = path.format(n=case.number)
     first = client.get(url)
     assert first.status_code == 200
-    assert any(True for _ in redis_cache.scan_iter(f"*{case.number}*"))
     with CaptureQueriesContext(connection) as queries:
         again = client.get(url)
     assert again.status_code == 200
