@@ -9,13 +9,24 @@ process and every app server, and read from the replica where one is configured.
 This is the hottest path of the platform (a storm of residents checking progress), so both
 statements are prepared SQL rather than querysets: building an ORM query costs several times what
 SQLite or PostgreSQL need to answer it.
+
+With Redis as the cache (REDIS_URL), Redis sits in front of the table, so a storm of lookups does
+not reach the database at all (see `_RedisLayer`): each case has a version key, raised after every
+change commits (the event row is the trigger: a cases.hooks listener), and each rendering is kept
+with the version it was made from. A lookup is then one round trip (MGET of both keys) and no SQL;
+when the two disagree, or Redis is unreachable, the lookup takes the database path above and puts
+what it found back.
 """
+
+import logging
 
 from collections.abc import Callable
 from datetime import UTC, timedelta
 
 from django.conf import settings
-from django.db import connections, router
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import connections, router, transaction
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
@@ -23,8 +34,14 @@ from . import numbering
 from .access import case_for_public, not_found
 from .models import Case, PublicView
 
+logger = logging.getLogger(__name__)
+
 # Category and community names can change in the admin without a new version: bound their age.
 MAX_AGE = timedelta(hours=1)
+# A version key outlives its last refresh by this long: it bounds how long a change can stay unseen
+# if Redis could not be told of it (Redis down at that moment), at one database read per case per
+# period during a storm.
+VERSION_TTL = 60
 
 
 def _sql(connection) -> tuple[str, str]:
@@ -52,6 +69,18 @@ def cached(number: str, variant: str, build: Callable[[Case], str]) -> str:
     if not numbering.is_well_formed(number):
         raise not_found(number)
     language = translation.get_language() or settings.LANGUAGE_CODE
+    layer = _RedisLayer.get()
+    if layer is not None:
+        body = layer.read(number, variant, language)
+        if body is not None:
+            return body
+    version, body = _from_database(number, variant, language, build)
+    if layer is not None:
+        layer.keep(number, variant, language, version, body)
+    return body
+
+
+def _from_database(number, variant, language, build) -> tuple[int, str]:
     reader = connections[router.db_for_read(PublicView)]
     with reader.cursor() as cursor:
         cursor.execute(_sql(reader)[0], [variant, language, number])
@@ -66,11 +95,92 @@ def cached(number: str, variant: str, build: Callable[[Case], str]) -> str:
         if made_at.tzinfo is None:  # SQLite keeps naive UTC
             made_at = made_at.replace(tzinfo=UTC)
         if now - made_at < MAX_AGE:
-            return body
+            return version, body
     case = case_for_public(number)
     body = build(case)
     writer = connections[router.db_for_write(PublicView)]
     made = writer.ops.adapt_datetimefield_value(now)
     with writer.cursor() as cursor:
         cursor.execute(_sql(writer)[1], [case.pk, variant, language, case.version, made, body])
-    return body
+    return case.version, body
+
+
+# Raise a version key, never lower it: a reader that found an older version in the database (a
+# lagging replica, a read just before a commit) cannot undo a writer's newer one.
+_RAISE = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[1]) >= current then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return 1
+"""
+
+
+class _RedisLayer:
+    """Public renderings in Redis, in front of the PublicView table; used when the cache is Redis.
+
+    Keys (under the cache's KEY_PREFIX): `pv:v:{number}` holds the case's latest known version;
+    `pv:b:{number}:{variant}:{language}` holds "{version}:{made_at}:{body}". A body is served only
+    when its version equals the version key and it is younger than MAX_AGE. Any Redis error is
+    logged and the lookup answered from the database: Redis is a cache here, never the record.
+    """
+
+    def __init__(self, cache: RedisCache):
+        self.cache = cache
+
+    @classmethod
+    def get(cls) -> "_RedisLayer | None":
+        cache = caches["default"]
+        return cls(cache) if isinstance(cache, RedisCache) else None
+
+    def _keys(self, number, variant="", language=""):
+        version = self.cache.make_and_validate_key(f"pv:v:{number}")
+        body = self.cache.make_and_validate_key(f"pv:b:{number}:{variant}:{language}")
+        return version, body
+
+    def _client(self, key, write=False):
+        return self.cache._cache.get_client(key, write=write)
+
+    def read(self, number, variant, language) -> str | None:
+        version_key, body_key = self._keys(number, variant, language)
+        try:
+            version, stored = self._client(version_key).mget(version_key, body_key)
+        except Exception as exc:  # redis.RedisError, OSError: answer from the database
+            logger.warning("public progress cache unavailable (%s); reading the database", exc)
+            return None
+        if version is None or stored is None:
+            return None
+        stored_version, made_at, body = stored.split(b":", 2)
+        if stored_version != version or timezone.now().timestamp() - float(made_at) >= MAX_AGE.total_seconds():
+            return None
+        return body.decode()
+
+    def keep(self, number, variant, language, version, body) -> None:
+        version_key, body_key = self._keys(number, variant, language)
+        stored = f"{version}:{timezone.now().timestamp():.3f}:{body}".encode()
+        try:
+            client = self._client(version_key, write=True)
+            pipe = client.pipeline(transaction=False)
+            pipe.eval(_RAISE, 1, version_key, version, VERSION_TTL)
+            pipe.set(body_key, stored, ex=int(MAX_AGE.total_seconds()))
+            pipe.execute()
+        except Exception as exc:
+            logger.warning("could not keep a public rendering in Redis (%s)", exc)
+
+    def changed(self, number, version) -> None:
+        version_key, _ = self._keys(number)
+        try:
+            self._client(version_key, write=True).eval(_RAISE, 1, version_key, version, VERSION_TTL)
+        except Exception as exc:
+            # The version key expires within VERSION_TTL; until then lookups may show the old stage.
+            logger.warning("could not tell Redis that case %s changed (%s)", number, exc)
+
+
+def on_case_event(event) -> None:
+    """After a change commits, raise the case's version key so every server sees it at once."""
+    layer = _RedisLayer.get()
+    if layer is None:
+        return
+    case = event.case
+    number, version = case.number, case.version
+    transaction.on_commit(lambda: layer.changed(number, version), robust=True)

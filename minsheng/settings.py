@@ -177,6 +177,9 @@ if REDIS_URL:
             # Several installations (or a test run) may share one Redis: keys are prefixed, and
             # cache.clear() empties the whole Redis database, so give each installation its own.
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # A Redis that hangs must not hang the pages: the public-progress cache and the rate
+            # limits then fall back to the database or answer without it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
     # Sessions are written to the database and read through Redis.
