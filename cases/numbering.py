@@ -9,7 +9,6 @@ import re
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from .models import DailyCounter
@@ -27,9 +26,17 @@ def next_number(at: datetime | None = None) -> str:
         raise RuntimeError("next_number() must be called inside transaction.atomic()")
     # The sub-district's day, whatever time zone a request may have activated.
     day = timezone.localdate(at or timezone.now(), timezone.get_default_timezone())
-    DailyCounter.objects.bulk_create([DailyCounter(day=day, last=0)], ignore_conflicts=True)
-    DailyCounter.objects.filter(day=day).update(last=F("last") + 1)
-    seq = DailyCounter.objects.values_list("last", flat=True).get(day=day)
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(DailyCounter._meta.db_table)
+    # One statement creates the day's row or adds one to it, and returns the number issued (SQLite
+    # ≥ 3.35 and PostgreSQL); the row stays locked until the submission commits or rolls back.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608
+            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [connection.ops.adapt_datefield_value(day)],
+        )
+        (seq,) = cursor.fetchone()
     return format_number(day, seq)
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import idempotency, numbering, photos, roles, voice, workflow
+from . import deadlines, idempotency, numbering, photos, roles, voice, workflow
 from .errors import Conflict, InvalidMove, NotAllowed, TooManyAttempts
 from .models import (
     AgeBand,
@@ -223,11 +223,15 @@ def submit_case(
     if channel in (Channel.PHONE, Channel.WALK_IN) and not roles.has_role(by, roles.INTAKE):
         raise NotAllowed(_("电话和来访登记由街道受理员办理;志愿者请通过代办岗代为提交。"))
     now = timezone.now()
+    # The deadline reads the work calendar: done before the write transaction, which holds SQLite's
+    # one write lock, so that it stays as short as it can be.
+    due_at = deadlines.stage_due_at(Case(category=category), State.SUBMITTED, now)
     stored: list[str] = []
     try:
         with transaction.atomic():
             case = Case(
                 number=numbering.next_number(now),
+                due_at=due_at,
                 channel=channel,
                 category=category,
                 community=community,

@@ -199,7 +199,8 @@ def create(
         security.refused(by, "submit", "new case", "role may not submit on behalf")
         raise NotAllowed(_("您没有权限代为提交诉求。"))
     now = at or timezone.now()
-    case.due_at = deadlines.stage_due_at(case, State.SUBMITTED, now)
+    if case.due_at is None:  # callers may work it out before their write transaction begins
+        case.due_at = deadlines.stage_due_at(case, State.SUBMITTED, now)
     case.state = State.SUBMITTED
     case.version = 0
     case.save(force_insert=True)
