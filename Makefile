@@ -6,7 +6,7 @@ PORT ?= 8000
 # Development defaults; production sets its own environment (see README).
 export DEBUG ?= 1
 
-.PHONY: run test lint check setup messages clean bench bench-quick
+.PHONY: run test lint check setup messages clean bench bench-quick bench-multinode
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,9 @@ bench: $(BIN)/.installed
 
 bench-quick: $(BIN)/.installed
 	DEBUG=0 $(BIN)/python bench/run.py --quick $(BENCH_ARGS)
+
+# The multi-node topology (PostgreSQL primary + streaming replica, Redis, S3, 2 app servers behind
+# nginx, 2 workers; needs root, nginx and PostgreSQL 15 as in .ci/run): the multi-node test, then
+# public lookups through nginx to both servers against one server alone.
+bench-multinode: $(BIN)/.installed
+	$(BIN)/python tests/multinode/run.py --cases 40 --bench 8

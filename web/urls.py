@@ -6,6 +6,7 @@ from . import access_log, desk, elder, supervision, views, voice
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/lookup", views.lookup, name="lookup"),
     path("cases/new", views.submit, name="submit"),

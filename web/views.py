@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +57,12 @@ def _not_found(request, exc: CaseNotFound):
 
 
 @require_GET
+@require_GET
+def favicon(request):
+    """Browsers and feed readers ask for /favicon.ico whatever the page says: point them at the icon."""
+    return redirect(static("web/favicon.svg"), permanent=True)
+
+
 def home(request):
     if getattr(request, "elder", None) and request.elder.on:
         from .elder import problem_page  # elder mode: the home page is the simpler flow's first screen

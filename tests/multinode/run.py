@@ -772,11 +772,22 @@ def capacity(numbers: list[str], tmp: Path, seconds: int, rounds: int = 3) -> No
             for name, url in targets.items():  # alternated, so both see the same noise
                 results.setdefault((path, name), []).append(wrk(url, script, 8, seconds, nums))
     log(f"capacity, c=8, median of {rounds} rounds of {seconds} s (2 gunicorn workers per server):")
+    rows = []
     for (path, name), runs in results.items():
         rps = sorted(r["rps"] for r in runs)[len(runs) // 2]
         p99 = sorted(r["p99_ms"] for r in runs)[len(runs) // 2]
         errors = sum(r["errors"] for r in runs)
         log(f"  {path:22} {name:28} {rps:8.1f} req/s  p99 {p99:6.1f} ms  errors {errors}")
+        rows.append({"path": path, "topology": name, "concurrency": 8, "rps": rps, "p99_ms": p99, "errors": errors})
+    for path in {row["path"] for row in rows}:
+        one, two = (next(r["rps"] for r in rows if r["path"] == path and r["topology"] == t) for t in targets)
+        log(f"  {path:22} 2 servers / 1 server: {two / one:.2f}×")
+    # Beside `make bench`'s own results, for comparison between commits.
+    out = ROOT / "bench" / "results" / f"{time.strftime('%Y%m%d-%H%M%S')}-multinode.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    machine = f"{os.uname().nodename} · {os.cpu_count()} cores"
+    out.write_text(json.dumps({"machine": machine, "results": rows}, ensure_ascii=False, indent=2))
+    log(f"written {out.relative_to(ROOT)}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import re
+
 from cases.models import Category
 from cases.testing import submit
 
@@ -69,3 +71,13 @@ def test_the_page_has_a_skip_link_and_a_language_switch(client, users):
     assert 'action="/i18n/setlang/"' in page
     assert '<html lang="zh-Hans">' in page
     assert 'href="/staff/login"' in page
+
+
+def test_pages_name_their_icon_and_favicon_ico_leads_to_it(client, users):
+    page = text(client.get("/"))
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+    assert icon is not None
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == icon.group(1)
+    assert client.post("/favicon.ico").status_code == 405
