@@ -19,7 +19,6 @@ what it found back.
 """
 
 import logging
-
 from collections.abc import Callable
 from datetime import UTC, timedelta
 
@@ -151,7 +150,8 @@ class _RedisLayer:
         if version is None or stored is None:
             return None
         stored_version, made_at, body = stored.split(b":", 2)
-        if stored_version != version or timezone.now().timestamp() - float(made_at) >= MAX_AGE.total_seconds():
+        age = timezone.now().timestamp() - float(made_at)
+        if stored_version != version or age >= MAX_AGE.total_seconds():
             return None
         return body.decode()
 

@@ -778,7 +778,9 @@ def capacity(numbers: list[str], tmp: Path, seconds: int, rounds: int = 3) -> No
         p99 = sorted(r["p99_ms"] for r in runs)[len(runs) // 2]
         errors = sum(r["errors"] for r in runs)
         log(f"  {path:22} {name:28} {rps:8.1f} req/s  p99 {p99:6.1f} ms  errors {errors}")
-        rows.append({"path": path, "topology": name, "concurrency": 8, "rps": rps, "p99_ms": p99, "errors": errors})
+        rows.append(
+            {"path": path, "topology": name, "concurrency": 8, "rps": rps, "p99_ms": p99, "errors": errors}
+        )
     for path in {row["path"] for row in rows}:
         one, two = (next(r["rps"] for r in rows if r["path"] == path and r["topology"] == t) for t in targets)
         log(f"  {path:22} 2 servers / 1 server: {two / one:.2f}×")
