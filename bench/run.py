@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 RESULTS = ROOT / "bench" / "results"
-WORKERS = 2  # the README's recommendation for a 2-core machine: one per core
+WORKERS = 2  # default: one sync worker per core of this 2-core machine (--workers to compare)
 
 
 def free_port() -> int:
@@ -122,8 +122,8 @@ def sample_numbers(env, n=2000) -> list[str]:
 
 
 class Server:
-    def __init__(self, name, app, env):
-        self.name, self.port = name, free_port()
+    def __init__(self, name, app, env, workers=WORKERS):
+        self.name, self.port, self.workers = name, free_port(), workers
         self.proc = subprocess.Popen(
             [
                 str(Path(PY).parent / "gunicorn"),
@@ -131,7 +131,7 @@ class Server:
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",
-                str(WORKERS),
+                str(self.workers),
                 "--worker-class",
                 "sync",
                 "--keep-alive",
@@ -272,6 +272,7 @@ def main() -> int:
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--quick", action="store_true", help="10k cases, 1 round of 3 s")
     parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers, for both servers")
     args = parser.parse_args()
     if args.quick:
         args.cases, args.rounds, args.duration = min(args.cases, 10_000), 1, 3
@@ -286,9 +287,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="minsheng-bench-"))
     (tmp / "numbers.txt").write_text("\n".join(numbers))
 
-    app = Server("platform", "minsheng.wsgi:application", env)
+    app = Server("platform", "minsheng.wsgi:application", env, args.workers)
     ceiling_env = {k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"}
-    ceiling = Server("ceiling", "bench.ceiling:application", ceiling_env)
+    ceiling = Server("ceiling", "bench.ceiling:application", ceiling_env, args.workers)
     try:
         app.wait("/api/v1/categories")
         ceiling.wait("/ceiling")
@@ -376,7 +377,7 @@ def main() -> int:
     results.sort(key=lambda r: (r["concurrency"], r["name"] != "ceiling", r["name"]))
     machine = (
         f"{platform.node()} · {os.cpu_count()} cores · {platform.python_implementation()} "
-        f"{platform.python_version()} · gunicorn {WORKERS} sync workers"
+        f"{platform.python_version()} · gunicorn {args.workers} sync workers"
     )
     print(
         f"\n{machine}; {size} cases on {env['BENCH_DB']}; medians of {args.rounds} round(s) "
