@@ -29,6 +29,8 @@ from django.db import connections, router, transaction
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
+from minsheng.redis_client import raw_client
+
 from . import numbering
 from .access import case_for_public, not_found
 from .models import Case, PublicView
@@ -43,7 +45,16 @@ MAX_AGE = timedelta(hours=1)
 VERSION_TTL = 60
 
 
+_SQL: dict[str, tuple[str, str]] = {}
+
+
 def _sql(connection) -> tuple[str, str]:
+    if connection.vendor not in _SQL:
+        _SQL[connection.vendor] = _make_sql(connection)
+    return _SQL[connection.vendor]
+
+
+def _make_sql(connection) -> tuple[str, str]:
     q = connection.ops.quote_name
     case, view = q(Case._meta.db_table), q(PublicView._meta.db_table)
     read = (
@@ -138,7 +149,7 @@ class _RedisLayer:
         return version, body
 
     def _client(self, key, write=False):
-        return self.cache._cache.get_client(key, write=write)
+        return raw_client(self.cache, write=write)
 
     def read(self, number, variant, language) -> str | None:
         version_key, body_key = self._keys(number, variant, language)

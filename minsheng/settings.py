@@ -75,9 +75,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
-    # Anonymous progress lookups (API, Open311) need nothing below: answered here (see the module).
+    # Anonymous progress lookups (API, Open311) need nothing below: answered here, with the same
+    # Content-Security-Policy header as below (see the module).
     "api.fastpath.PublicLookupMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -21,6 +21,8 @@ from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 
+from minsheng.redis_client import raw_client
+
 # Expired database rows are removed now and then by the hit that happens to draw this chance.
 PRUNE_CHANCE = 0.001
 PRUNE_AFTER = 24 * 3600
@@ -59,7 +61,7 @@ def _hit_redis(cache: RedisCache, bucket: str, ends: int, period: int) -> int:
     # Django's RedisCache.incr() checks that the key exists first (two round-trips); the raw client's
     # INCR creates it, and the pipeline sends INCR and EXPIRE together. Counters are stored as plain
     # integers, which is also how Django's Redis serializer stores an int.
-    client = cache._cache.get_client(key, write=True)
+    client = raw_client(cache, write=True)
     pipe = client.pipeline(transaction=False)
     pipe.incr(key)
     pipe.expire(key, period + 5)

@@ -8,7 +8,15 @@ from cases import services
 from cases.testing import case_in
 
 FAST = "api.fastpath.PublicLookupMiddleware"
-HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options", "X-Content-Type-Options")
+HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "Vary",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Content-Security-Policy",
+    "Content-Security-Policy-Report-Only",
+)
 
 
 def full_stack():
@@ -32,6 +40,7 @@ def test_the_fast_answer_is_the_full_stacks_answer(users, language):
             slow = Client().get(path, HTTP_ACCEPT_LANGUAGE=language)
         assert fast.status_code == slow.status_code == 200
         assert fast.content == slow.content
+        assert "frame-ancestors 'none'" in fast.headers["Content-Security-Policy"]
         for header in HEADERS:
             assert fast.headers.get(header) == slow.headers.get(header), (path, header)
 
