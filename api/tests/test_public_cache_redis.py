@@ -3,7 +3,6 @@ lookup is answered from Redis without any SQL; a stage change is seen at once on
 event's listener raises the case's version key when the change commits); Redis failing or losing a
 change costs database reads or, at worst, VERSION_TTL seconds of an older stage — never an error."""
 
-import os
 import time
 import uuid
 
@@ -15,18 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from cases import public_cache, services
 from cases.models import Department
 from cases.testing import case_in
+from minsheng.testing import REDIS_URL, needs_redis
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
-
-
-def _redis_up() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason=f"no Redis at {REDIS_URL}")
+pytestmark = needs_redis
 
 
 @pytest.fixture

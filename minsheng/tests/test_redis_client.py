@@ -1,25 +1,13 @@
 """minsheng.redis_client: one raw client per cache object, talking to the cache's own Redis."""
 
-import os
 import uuid
 
-import pytest
-import redis
 from django.core.cache.backends.redis import RedisCache
 
 from minsheng.redis_client import raw_client
+from minsheng.testing import REDIS_URL, needs_redis
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
-
-
-def _redis_up() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason=f"no Redis at {REDIS_URL}")
+pytestmark = needs_redis
 
 
 def test_the_client_is_made_once_per_cache_and_reaches_its_redis():

@@ -1,7 +1,6 @@
 """Waking workers through Redis: a committed message wakes a waiting worker at once, a rolled-back one
 does not; Redis being down costs only latency; many waking workers still send each message once."""
 
-import os
 import threading
 import time
 import uuid
@@ -10,21 +9,12 @@ import pytest
 import redis
 from django.db import connection, transaction
 
+from minsheng.testing import REDIS_URL, needs_redis
 from notify import sender, wake
 from notify.models import Message, Status
 from notify.outbox import queue
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
-
-
-def _redis_up() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason=f"no Redis at {REDIS_URL}")
+pytestmark = needs_redis
 
 
 @pytest.fixture
