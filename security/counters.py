@@ -13,6 +13,7 @@ get up to twice the limit across a boundary; that is the usual price of a fixed 
 for the limits here. Each hit returns (count in this window, seconds until the window ends).
 """
 
+import logging
 import random
 import time
 
@@ -22,6 +23,8 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 
 from minsheng.redis_client import raw_client
+
+logger = logging.getLogger("minsheng.security")
 
 # Expired database rows are removed now and then by the hit that happens to draw this chance.
 PRUNE_CHANCE = 0.001
@@ -65,7 +68,13 @@ def _hit_redis(cache: RedisCache, bucket: str, ends: int, period: int) -> int:
     pipe = client.pipeline(transaction=False)
     pipe.incr(key)
     pipe.expire(key, period + 5)
-    count, _ = pipe.execute()
+    try:
+        count, _ = pipe.execute()
+    except Exception as exc:  # redis.RedisError, OSError
+        # Redis unreachable: let the request through rather than turn every resident away; the
+        # public lookups and submissions behind the limit work on the database alone.
+        logger.error("rate limit not counted: Redis unreachable (%s)", exc)
+        return 0
     return int(count)
 
 

@@ -99,7 +99,7 @@ def test_an_unreachable_redis_leaves_lookups_answered_from_the_database(client, 
             "OPTIONS": {"socket_connect_timeout": 0.2},
         }
     }
-    settings.RATE_LIMITS_ENABLED = False
+    settings.RATE_LIMITS_ENABLED = True  # counted in Redis too: not counted, and said so
     case = case_in("dispatched", users)
     started = time.monotonic()
     response = client.get(f"/api/v1/cases/{case.number}")
@@ -107,3 +107,4 @@ def test_an_unreachable_redis_leaves_lookups_answered_from_the_database(client, 
     assert response.json()["stage"] == "dispatched"
     assert time.monotonic() - started < 5
     assert "public progress cache unavailable" in caplog.text
+    assert "rate limit not counted: Redis unreachable" in caplog.text
