@@ -199,6 +199,9 @@ class Command(BaseCommand):
                     no_style(), [Case, CaseEvent, Resolution, Rating]
                 ):
                     cursor.execute(sql)
+                # Fresh planner statistics: until autovacuum gets to a table loaded in bulk, the
+                # planner guesses its size and may scan where an index would do (4× slower lists).
+                cursor.execute("ANALYZE")
         self.stdout.write(f"Generated {cases} cases in {time.monotonic() - started:.1f} s.")
 
     def _reference(self):
