@@ -139,3 +139,35 @@ def population(users):
 
 
 SCORES = [Score.SATISFIED] * 7 + [Score.BASICALLY_SATISFIED] * 2 + [Score.DISSATISFIED]
+
+STORY_START = local(2026, 1, 1, 9, 0)
+STORY_PERIOD = "from=2026-01-01&to=2026-06-30"
+# The story's population (test_story_figures): (channel, age band, how many)
+STORY_MIX = [
+    (Channel.ONLINE, AgeBand.AGE_60_PLUS, 60),
+    (Channel.ONLINE, AgeBand.UNDER_60, 540),
+    (Channel.HELP_DESK, AgeBand.AGE_60_PLUS, 150),
+    (Channel.PHONE, AgeBand.AGE_60_PLUS, 60),
+    (Channel.WALK_IN, AgeBand.AGE_60_PLUS, 30),
+    (Channel.HELP_DESK, AgeBand.UNDER_60, 120),
+    (Channel.PHONE, AgeBand.UNDER_60, 120),
+    (Channel.WALK_IN, AgeBand.UNDER_60, 120),
+]
+
+
+@pytest.fixture
+def story(population):
+    """1,200 cases: 10% of online ones from residents 60+, 80% of 60+ cases offline; 1,000 rated,
+    700 满意, 200 基本满意, 100 不满意 (reopened); 100 completed unrated; 100 not yet accepted."""
+    kinds = [(channel, age) for channel, age, n in STORY_MIX for _ in range(n)]
+    step = timedelta(days=180) / len(kinds)
+    rated = 0
+    for i, (channel, age) in enumerate(kinds):
+        if i % 6 == 5:  # 200 unrated: half completed, half not yet accepted
+            score, completed = None, i % 12 != 11
+        else:
+            score, completed = SCORES[rated % 10], True
+            rated += 1
+        population.add(STORY_START + step * i, channel=channel, age=age, score=score, completed=completed)
+    population.rebuild()
+    return population

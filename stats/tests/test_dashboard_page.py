@@ -1,13 +1,17 @@
 """The dashboard page: time-zone boundaries, empty periods, filters, bad input, access, query count."""
 
+import re
+
 import time_machine
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from cases.models import Category, Channel, Community
 from cases.testing import case_in, submit
 
-from .conftest import local
+from .conftest import STORY_PERIOD, local
 
 
 def received(client, query):
@@ -111,3 +115,34 @@ def test_the_feedback_list_shows_dissatisfied_comments_newest_first(supervisor_c
     html = response.content.decode()
     assert html.index("第二条意见") < html.index("第一条意见")
     assert f"/staff/cases/{second.number}" in html
+
+
+def test_counts_are_grouped_by_thousands_but_links_keep_plain_numbers(supervisor_client, story):
+    """1,200 cases: the page reads "1,200" in Chinese and English; the links behind it do not change."""
+    for language, lang_attr in (("zh-hans", 'lang="zh-Hans"'), ("en", 'lang="en"')):
+        page = supervisor_client.get(f"/supervisor/dashboard?{STORY_PERIOD}", HTTP_ACCEPT_LANGUAGE=language)
+        html = page.content.decode()
+        assert lang_attr in html, language
+        # The key figure, its link to the case list, the chart's value label, a rate's denominator.
+        assert '<a href="/supervisor/cases?from=2026-01-01&amp;to=2026-06-30">1,200</a>' in html, language
+        assert 'class="chart__value">1,200</text>' in html, language
+        assert '&amp;metric=received">1,200</a>' in html, language
+        assert ">1200<" not in html, language
+        # No grouped number inside a link, a chart coordinate or a form value.
+        assert not re.search(r'(href|x|y|width|height|value)="[^"]*\d,\d', html), language
+        listing = supervisor_client.get(f"/supervisor/cases?{STORY_PERIOD}", HTTP_ACCEPT_LANGUAGE=language)
+        assert "<strong>1,200</strong>" in listing.content.decode(), language
+
+
+def test_a_fractional_numerator_keeps_its_decimal_when_grouped():
+    rate = {
+        "label": "满意率",
+        "key": "satisfaction",
+        "percent": "88.0%",
+        "numerator": 351823.3,
+        "denominator": 399799,
+    }
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            html = render_to_string("stats/_rate.html", {"rate": rate})
+        assert "351,823.3" in html and "399,799" in html, language
