@@ -23,7 +23,7 @@ def hbars(rows) -> dict:
         "bars": bars,
         "height": max(ROW_HEIGHT, len(rows) * ROW_HEIGHT),
         "label_width": LABEL_WIDTH,
-        "width": LABEL_WIDTH + BAR_AREA + 70,
+        "width": LABEL_WIDTH + BAR_AREA + 90,  # room for a value label of "1,000,000"
     }
 
 
