@@ -20,7 +20,7 @@ what it found back.
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import caches
@@ -84,13 +84,14 @@ def cached(number: str, variant: str, build: Callable[[Case], str]) -> str:
         body = layer.read(number, variant, language)
         if body is not None:
             return body
-    version, body = _from_database(number, variant, language, build)
+    version, made_at, body = _from_database(number, variant, language, build)
     if layer is not None:
-        layer.keep(number, variant, language, version, body)
+        layer.keep(number, variant, language, version, body, made_at=made_at)
     return body
 
 
-def _from_database(number, variant, language, build) -> tuple[int, str]:
+def _from_database(number, variant, language, build) -> tuple[int, datetime, str]:
+    """(version, made at, body) of the stored rendering, made and stored first if need be."""
     reader = connections[router.db_for_read(PublicView)]
     with reader.cursor() as cursor:
         cursor.execute(_sql(reader)[0], [variant, language, number])
@@ -105,14 +106,14 @@ def _from_database(number, variant, language, build) -> tuple[int, str]:
         if made_at.tzinfo is None:  # SQLite keeps naive UTC
             made_at = made_at.replace(tzinfo=UTC)
         if now - made_at < MAX_AGE:
-            return version, body
+            return version, made_at, body
     case = case_for_public(number)
     body = build(case)
     writer = connections[router.db_for_write(PublicView)]
     made = writer.ops.adapt_datetimefield_value(now)
     with writer.cursor() as cursor:
         cursor.execute(_sql(writer)[1], [case.pk, variant, language, case.version, made, body])
-    return case.version, body
+    return case.version, now, body
 
 
 # Raise a version key, never lower it: a reader that found an older version in the database (a
@@ -166,9 +167,10 @@ class _RedisLayer:
             return None
         return body.decode()
 
-    def keep(self, number, variant, language, version, body) -> None:
+    def keep(self, number, variant, language, version, body, *, made_at: datetime) -> None:
         version_key, body_key = self._keys(number, variant, language)
-        stored = f"{version}:{timezone.now().timestamp():.3f}:{body}".encode()
+        # With the time the rendering was made, not now: MAX_AGE bounds its age in both stores together.
+        stored = f"{version}:{made_at.timestamp():.3f}:{body}".encode()
         try:
             client = self._client(version_key, write=True)
             pipe = client.pipeline(transaction=False)

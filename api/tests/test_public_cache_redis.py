@@ -5,11 +5,14 @@ change costs database reads or, at worst, VERSION_TTL seconds of an older stage 
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 import redis
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cases import public_cache, services
 from cases.models import Department
@@ -75,7 +78,7 @@ def test_a_reader_with_an_older_version_cannot_undo_a_newer_one(users, redis_cac
     case = case_in("accepted", users)
     layer = public_cache._RedisLayer.get()
     layer.changed(case.number, case.version + 1)  # a change committed elsewhere, not yet in this database
-    layer.keep(case.number, "api", "zh-hans", case.version, "older body")
+    layer.keep(case.number, "api", "zh-hans", case.version, "older body", made_at=timezone.now())
     assert layer.read(case.number, "api", "zh-hans") is None  # the older body is never served
     version_key, _ = layer._keys(case.number)
     assert int(redis_cache.get(version_key)) == case.version + 1
@@ -85,7 +88,7 @@ def test_a_lost_change_is_seen_within_the_version_keys_lifetime(users, redis_cac
     # Redis was unreachable when the change committed: its version key still names the old version.
     case = case_in("accepted", users)
     layer = public_cache._RedisLayer.get()
-    layer.keep(case.number, "api", "zh-hans", case.version, "accepted body")
+    layer.keep(case.number, "api", "zh-hans", case.version, "accepted body", made_at=timezone.now())
     assert layer.read(case.number, "api", "zh-hans") == "accepted body"
     version_key, _ = layer._keys(case.number)
     assert 0 < redis_cache.ttl(version_key) <= public_cache.VERSION_TTL
@@ -108,3 +111,17 @@ def test_an_unreachable_redis_leaves_lookups_answered_from_the_database(client, 
     assert time.monotonic() - started < 5
     assert "public progress cache unavailable" in caplog.text
     assert "rate limit not counted: Redis unreachable" in caplog.text
+
+
+def test_a_rendering_copied_into_redis_keeps_its_age(users, redis_cache):
+    # Made 59 minutes ago and stored in the database; copied into Redis now, it must still be
+    # renewed when it is an hour old, not an hour after the copy (category names can change).
+    case = case_in("accepted", users)
+    made = timezone.now() - public_cache.MAX_AGE + timedelta(minutes=1)
+    with time_machine.travel(made):
+        assert public_cache.cached(case.number, "t", lambda c: "old rendering") == "old rendering"
+    version_key, body_key = public_cache._RedisLayer.get()._keys(case.number, "t", "zh-hans")
+    redis_cache.delete(version_key, body_key)  # as after Redis restarted: only the database has it
+    assert public_cache.cached(case.number, "t", lambda c: "new rendering") == "old rendering"
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert public_cache.cached(case.number, "t", lambda c: "new rendering") == "new rendering"
