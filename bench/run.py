@@ -31,6 +31,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: make the project importable
+from tests.harness import staff_cookie  # noqa: E402
+
 PY = sys.executable
 RESULTS = ROOT / "bench" / "results"
 WORKERS = 2  # default: one sync worker per core of this 2-core machine (--workers to compare)
@@ -302,7 +305,7 @@ def main() -> int:
         app.wait("/api/v1/categories")
         ceiling.wait("/ceiling")
         spot_check(app, numbers)
-        cookie = staff_cookie_for(app, "intake")
+        cookie = staff_cookie(app.url, "intake", https=True)
         nums = str(tmp / "numbers.txt")
         scenarios = {
             "lookup_api": (write_script(tmp, "a", LUA_LOOKUP, "/api/v1/cases/{n}"), [nums], []),
@@ -336,7 +339,7 @@ def main() -> int:
             scenarios["dashboard"] = (
                 write_script(tmp, "h", LUA_LOOKUP, dashboard_year_path()),
                 [nums],
-                [f"Cookie: {staff_cookie_for(app, 'supervisor')}", "X-Forwarded-Proto: https"],
+                [f"Cookie: {staff_cookie(app.url, 'supervisor', https=True)}", "X-Forwarded-Proto: https"],
             )
         if args.only:
             keep = set(args.only.split(","))
@@ -420,41 +423,6 @@ def warm(server: Server, numbers: list[str]) -> None:
                 r.read()
     each = (time.monotonic() - started) / (len(numbers) * len(paths)) * 1000
     print(f"==> warmed {len(numbers)} cases × {len(paths)} renderings: {each:.1f} ms per cold lookup (c=1)")
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def staff_cookie_for(server: Server, username: str) -> str:
-    """Sign a demo account in and return its cookies. Production cookies are Secure, so the
-    bench plays nginx's part and says the request came over HTTPS."""
-    https = {"X-Forwarded-Proto": "https"}
-    opener = urllib.request.build_opener(_NoRedirect)
-    login = server.url + "/staff/login"
-    with opener.open(urllib.request.Request(login, headers=https)) as r:
-        page = r.read().decode()
-        cookies = dict(c.split(";")[0].split("=", 1) for c in r.headers.get_all("Set-Cookie") or [])
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode(
-        {"username": username, "password": "minsheng-demo", "csrfmiddlewaretoken": token}
-    ).encode()
-    headers = {
-        **https,
-        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
-        "Referer": login.replace("http://", "https://"),
-    }
-    try:
-        opener.open(urllib.request.Request(login, data=data, headers=headers))
-        raise RuntimeError(f"signing in as {username} did not redirect")
-    except urllib.error.HTTPError as exc:
-        if exc.code != 302:
-            raise
-        for c in exc.headers.get_all("Set-Cookie") or []:
-            k, v = c.split(";")[0].split("=", 1)
-            cookies[k] = v
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
 if __name__ == "__main__":

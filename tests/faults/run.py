@@ -43,6 +43,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # run as a script: make the project importable
+from tests.harness import multipart  # noqa: E402
+
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 PASSWORD = "minsheng-demo"  # the demo accounts load_demo creates
@@ -127,22 +130,6 @@ def jpeg(seed: int) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (80, 60), (seed % 256, (seed * 7) % 256, 120)).save(buf, "JPEG")
     return buf.getvalue()
-
-
-def multipart(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    out = io.BytesIO()
-    for name, value in fields.items():
-        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
-        out.write(str(value).encode() + b"\r\n")
-    for name, filename, data in files:
-        out.write(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-            "Content-Type: image/jpeg\r\n\r\n".encode()
-        )
-        out.write(data + b"\r\n")
-    out.write(f"--{boundary}--\r\n".encode())
-    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
 
 
 @dataclass
@@ -724,5 +711,4 @@ def wait_for_outbox(platform: Platform, gateway: Gateway, *, timeout: float) -> 
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     sys.exit(main())

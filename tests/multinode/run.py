@@ -23,7 +23,6 @@ import io
 import json
 import os
 import random
-import re
 import secrets
 import shutil
 import signal
@@ -46,6 +45,9 @@ import redis
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # run as a script: make the project importable
+from tests.harness import multipart, staff_cookie  # noqa: E402
+
 BIN = Path(sys.executable).parent
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 PRIMARY = "postgres://postgres@127.0.0.1:5432"
@@ -79,27 +81,6 @@ def http(method: str, path: str, *, body: bytes | None = None, headers: dict | N
             return Response(r.status, r.read(), r.headers)
     except urllib.error.HTTPError as exc:
         return Response(exc.code, exc.read(), exc.headers)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def multipart(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    out = io.BytesIO()
-    for name, value in fields.items():
-        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
-        out.write(str(value).encode() + b"\r\n")
-    for name, filename, data in files:
-        out.write(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-            "Content-Type: image/jpeg\r\n\r\n".encode()
-        )
-        out.write(data + b"\r\n")
-    out.write(f"--{boundary}--\r\n".encode())
-    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
 
 
 def jpeg(seed: int) -> bytes:
@@ -518,30 +499,6 @@ class Checks:
         log(f"{'PASS' if ok else 'FAIL'}: {name}{' — ' + detail if detail else ''}")
 
 
-def staff_cookie(username: str) -> str:
-    """Sign in on the staff login page and return the session cookie (sent back by hand: the
-    cookies are Secure, and this test speaks plain HTTP to nginx)."""
-    opener = urllib.request.build_opener(_NoRedirect)
-    with opener.open(BASE + "/staff/login") as r:
-        page = r.read().decode()
-        cookies = dict(c.split(";")[0].split("=", 1) for c in r.headers.get_all("Set-Cookie") or [])
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode(
-        {"username": username, "password": "minsheng-demo", "csrfmiddlewaretoken": token}
-    ).encode()
-    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-    try:
-        opener.open(urllib.request.Request(BASE + "/staff/login", data=data, headers=headers))
-        raise RuntimeError("signing in did not redirect")
-    except urllib.error.HTTPError as exc:
-        if exc.code != 302:
-            raise
-        for c in exc.headers.get_all("Set-Cookie") or []:
-            k, v = c.split(";")[0].split("=", 1)
-            cookies[k] = v
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
-
-
 def replica_commits() -> int:
     with pg(REPLICA) as conn:
         conn.execute("SELECT pg_stat_clear_snapshot()")
@@ -608,7 +565,7 @@ def verify(scenario: Scenario, gateway: Gateway, checks: Checks) -> None:
     checks.check("nothing was written to local media", not local, f"{len(local)} local files")
 
     # Access: a resident's photos only for staff; resolution photos for everyone.
-    cookie = staff_cookie("intake")
+    cookie = staff_cookie(BASE, "intake")
     wrong = []
     # A sample of each kind (every request streams the photo from the bucket).
     sample = [
@@ -755,7 +712,6 @@ def verify(scenario: Scenario, gateway: Gateway, checks: Checks) -> None:
 
 
 def capacity(numbers: list[str], tmp: Path, seconds: int, rounds: int = 3) -> None:
-    sys.path.insert(0, str(ROOT))
     from bench.run import LUA_LOOKUP, write_script, wrk
 
     if not shutil.which("wrk"):
