@@ -15,7 +15,6 @@ import os
 import platform
 import random
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -32,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: make the project importable
-from tests.harness import staff_cookie  # noqa: E402
+from tests.harness import production_env, staff_cookie  # noqa: E402
 
 PY = sys.executable
 RESULTS = ROOT / "bench" / "results"
@@ -47,19 +46,7 @@ def free_port() -> int:
 
 def bench_env(args) -> dict:
     env = dict(os.environ)
-    env.update(
-        DEBUG="0",
-        SECRET_KEY="bench-" + secrets.token_urlsafe(40),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_HSTS_SECONDS="0",
-        CONN_MAX_AGE="600",
-        LOG_LEVEL="WARNING",
-        # wrk sends everything from one address: the limits stay on (their cost is measured) but
-        # are set far above what the run can reach.
-        RATE_LIMIT_LOOKUP="100000000/m",
-        RATE_LIMIT_SUBMIT="100000000/m",
-    )
+    env.update(production_env("bench"), CONN_MAX_AGE="600")
     if os.environ.get("DATABASE_URL"):
         url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
         env["DATABASE_URL"] = urllib.parse.urlunsplit(url._replace(path=f"/minsheng_bench_{args.cases}"))

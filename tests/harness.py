@@ -3,10 +3,28 @@ the fault test (tests/faults/run.py) and the multi-node test (tests/multinode/ru
 
 import io
 import re
+import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+
+
+def production_env(name: str) -> dict[str, str]:
+    """The settings an app server under test runs with: production (DEBUG off, a fresh secret key),
+    on loopback over plain HTTP, quiet logs, and the rate limits on — their cost is part of what is
+    measured — but out of reach of the one client address all the load comes from."""
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": f"{name}-" + secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+        "RATE_LIMIT_LOOKUP": "100000000/m",
+        "RATE_LIMIT_SUBMIT": "100000000/m",
+        "RATE_LIMIT_LOGIN": "10000/m",
+    }
 
 
 def multipart(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:

@@ -27,7 +27,6 @@ import io
 import json
 import os
 import random
-import secrets
 import signal
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # run as a script: make the project importable
-from tests.harness import multipart  # noqa: E402
+from tests.harness import multipart, production_env  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
@@ -309,10 +308,7 @@ class Platform:
         self.admin_url = urlunsplit(base._replace(path="/postgres"))
         self.env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATA_DIR", "MEDIA_ROOT")}
         self.env.update(
-            DEBUG="0",
-            SECRET_KEY="faults-" + secrets.token_urlsafe(40),
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            SECURE_SSL_REDIRECT="0",
+            production_env("faults"),
             DATABASE_URL=self.database_url,
             DATA_DIR=str(workdir / "data"),
             MEDIA_ROOT=str(workdir / "media"),
@@ -325,11 +321,6 @@ class Platform:
             NOTIFY_RETRY_MAX_SECONDS="3",
             NOTIFY_MAX_ATTEMPTS="100000",
             NOTIFY_CLAIM_STALE_SECONDS="8",
-            LOG_LEVEL="WARNING",
-            # One load client on one address: the limits stay on (their cost counts) but out of reach.
-            RATE_LIMIT_LOOKUP="1000000/m",
-            RATE_LIMIT_SUBMIT="1000000/m",
-            RATE_LIMIT_LOGIN="10000/m",
         )
         self.gunicorn = None
         self.worker = None

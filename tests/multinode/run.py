@@ -23,7 +23,6 @@ import io
 import json
 import os
 import random
-import secrets
 import shutil
 import signal
 import subprocess
@@ -46,7 +45,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # run as a script: make the project importable
-from tests.harness import multipart, staff_cookie  # noqa: E402
+from tests.harness import multipart, production_env, staff_cookie  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -157,14 +156,9 @@ class Cluster:
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "S3_", "REDIS"))},
             "DJANGO_SETTINGS_MODULE": "minsheng.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": "multinode-" + secrets.token_urlsafe(40),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "0",
-            "SECURE_HSTS_SECONDS": "0",
+            **production_env("multinode"),
             "SITE_URL": BASE,
             "DATA_DIR": str(tmp / "data"),
-            "LOG_LEVEL": "WARNING",
             "DATABASE_URL": f"{PRIMARY}/{DB}",
             "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{REPLICA}/{DB}",
             "REDIS_URL": REDIS_URL,
@@ -181,11 +175,6 @@ class Cluster:
             "NOTIFY_CLAIM_STALE_SECONDS": "15",
             # The app servers sit behind our nginx, which appends the client's address.
             "TRUSTED_PROXY_COUNT": "1",
-            # One test client on one address: the limits stay on (their Redis counters are exercised)
-            # but out of its reach.
-            "RATE_LIMIT_LOOKUP": "1000000/m",
-            "RATE_LIMIT_SUBMIT": "1000000/m",
-            "RATE_LIMIT_LOGIN": "10000/m",
         }
 
     def start(self, name: str, argv: list[str], env: dict | None = None) -> subprocess.Popen:
