@@ -14,14 +14,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from ninja import Status
 
-from cases import idempotency
+from cases import idempotency, rows
 from cases.models import Category, Community
 
 from . import presenters
 
 
 def by_code(model, code: str):
-    return model.objects.filter(code=code, is_active=True).first() if code else None
+    return rows.active_by_code(model, code)
 
 
 def lookup_codes(data, errors: dict[str, list[str]]):

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from .models import CalendarDay, Case, Category, State
+from . import rows
+from .models import Case, Category, State
 
 # Far enough for any real limit; stops a calendar with no working day at all from looping forever.
 MAX_DAYS = 3 * 366
@@ -51,9 +52,7 @@ class WorkCalendar:
             return
         first = date.fromordinal(chunk * _CHUNK_DAYS)
         last = first + timedelta(days=_CHUNK_DAYS - 1)
-        for row_day, is_workday in CalendarDay.objects.filter(day__range=(first, last)).values_list(
-            "day", "is_workday"
-        ):
+        for row_day, is_workday in rows.calendar_days(first, last):
             self._overrides[row_day] = is_workday
         self._loaded.add(chunk)
 

@@ -1,0 +1,119 @@
+"""Single-row reads and inserts on the submission path, with their SQL built once per model.
+
+A resident's submission reads two reference rows (category, community) and the work calendar, then
+inserts the case, its first event and its statistics row. Through the ORM each statement is
+compiled anew on every request — a few hundred microseconds, ten times what the database needs to
+run it — so a submission cost several times what its SQL does (`make bench`, submit_api). These
+build the statement the ORM would, once per model and database vendor, prepare and convert values
+with the same field methods and converters the ORM uses, and take or return ordinary model
+instances. They use the default database, the one the submission writes to. The models involved
+have no save() override and no signal receivers (cases.hooks is how other apps follow changes).
+"""
+
+from functools import cache
+
+from django.db import connection, models
+
+# The SQL below is assembled from the models' own table and column names (quoted by the backend);
+# every value is a parameter (S608 is silenced on those lines for that reason).
+
+
+@cache
+def _by_code(model: type[models.Model], vendor: str):
+    quote = connection.ops.quote_name
+    fields = list(model._meta.concrete_fields)
+    table = model._meta.db_table
+    sql = (
+        f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(table)} "  # noqa: S608
+        f"WHERE {quote(model._meta.get_field('code').column)} = %s "
+        f"AND {quote(model._meta.get_field('is_active').column)}"
+    )
+    converters = []
+    for i, f in enumerate(fields):
+        col = f.get_col(table)
+        found = col.get_db_converters(connection)
+        if found:
+            converters.append((i, col, found))
+    return [f.attname for f in fields], sql, converters
+
+
+def active_by_code(model: type[models.Model], code: str):
+    """The active row of a reference table (Category, Community, HelpDesk, Department) with this
+    `code`, as a model instance; None when there is none or `code` is empty."""
+    if not code:
+        return None
+    names, sql, converters = _by_code(model, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [code])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for i, col, found in converters:
+        for convert in found:
+            values[i] = convert(values[i], col, connection)
+    return model.from_db(connection.alias, names, values)
+
+
+@cache
+def _calendar(vendor: str):
+    from .models import CalendarDay
+
+    quote = connection.ops.quote_name
+    table = CalendarDay._meta.db_table
+    fields = [CalendarDay._meta.get_field("day"), CalendarDay._meta.get_field("is_workday")]
+    cols = [f.get_col(table) for f in fields]
+    sql = (
+        f"SELECT {quote(fields[0].column)}, {quote(fields[1].column)} FROM {quote(table)} "  # noqa: S608
+        f"WHERE {quote(fields[0].column)} BETWEEN %s AND %s"
+    )
+    return sql, [(col, col.get_db_converters(connection)) for col in cols]
+
+
+def calendar_days(first, last) -> list[tuple]:
+    """(day, is_workday) of the work calendar's rows from `first` to `last`, both included: read
+    for every submission's deadline."""
+    sql, converters = _calendar(connection.vendor)
+    with connection.cursor() as cursor:
+        adapt = connection.ops.adapt_datefield_value
+        cursor.execute(sql, [adapt(first), adapt(last)])
+        fetched = cursor.fetchall()
+    out = []
+    for row in fetched:
+        values = list(row)
+        for i, (col, found) in enumerate(converters):
+            for convert in found:
+                values[i] = convert(values[i], col, connection)
+        out.append(tuple(values))
+    return out
+
+
+@cache
+def _insert(model: type[models.Model], vendor: str):
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if meta.auto_field is not None:
+        sql += f" RETURNING {quote(meta.auto_field.column)}"
+    return fields, sql
+
+
+def insert(obj: models.Model) -> None:
+    """INSERT `obj` as `obj.save(force_insert=True)` would (defaults, auto_now_add, the database's
+    value conversions), in one statement that returns its new primary key."""
+    model = type(obj)
+    fields, sql = _insert(model, connection.vendor)
+    auto = model._meta.auto_field
+    if auto is not None and getattr(obj, auto.attname) is not None:
+        raise ValueError(f"{model.__name__} already has a primary key; rows.insert() makes new rows only")
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if auto is not None:
+            setattr(obj, auto.attname, cursor.fetchone()[0])
+    obj._state.adding = False
+    obj._state.db = connection.alias
