@@ -133,7 +133,8 @@ else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # django.db.backends.sqlite3, with writers queueing on a lock file (see the module).
+            "ENGINE": "minsheng.sqlite",
             "NAME": DATA_DIR / "minsheng.sqlite3",
             # Keep each worker's connection: opening one runs the PRAGMAs below, and closing the
             # last one checkpoints the WAL — milliseconds that every request paid before.

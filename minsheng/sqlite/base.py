@@ -1,0 +1,68 @@
+"""SQLite whose writers queue in the kernel instead of polling.
+
+A write transaction (BEGIN IMMEDIATE, see settings) first takes an exclusive flock() on a lock file
+beside the database and lets it go when the transaction ends. On its own, a second SQLite writer
+polls: its busy handler sleeps 1, 2, 5, 10 … ms between tries, so under concurrent submissions a
+worker often went on sleeping well after the lock had been released. A flock() waiter is woken the
+moment the holder lets go (`make bench`: +19 % submissions at c = 8 on 2 workers, each of six
+alternated rounds higher). The kernel drops the lock of a process that dies; each connection opens
+the file itself, since flock() locks belong to an open file, so threads with their own connections
+queue as processes do. A waiter waits as long as the holder's transaction lasts (our transactions
+never wait on anything but the database; gunicorn's worker timeout bounds a stuck one). Statements
+in autocommit (a rate-limit hit) do not take it: they are one short statement, and SQLite's own
+lock still guards them; so does it everything here — the flock only orders the writers.
+"""
+
+import fcntl
+import os
+
+from django.db.backends.sqlite3 import base
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    _lock_fd: int | None = None
+    _holding = False
+
+    def _writers_lock(self) -> int | None:
+        immediate = getattr(self, "transaction_mode", None) == "IMMEDIATE"  # set on connecting
+        if self._lock_fd is None and immediate and not self.is_in_memory_db():
+            path = f"{self.settings_dict['NAME']}-writers.lock"
+            self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return self._lock_fd
+
+    def _start_transaction_under_autocommit(self):
+        fd = self._writers_lock()
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._holding = True
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self._let_go()
+            raise
+
+    def _let_go(self):
+        if self._holding:
+            self._holding = False
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _commit(self):
+        try:
+            super()._commit()
+        finally:
+            self._let_go()
+
+    def _rollback(self):
+        try:
+            super()._rollback()
+        finally:
+            self._let_go()
+
+    def _close(self):
+        try:
+            super()._close()
+        finally:
+            self._let_go()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
