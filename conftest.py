@@ -17,6 +17,14 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _rate_counter_file(settings, tmp_path):
+    """On SQLite, rate-limit hits go to a file beside the database (security.counters): each test
+    counts in a file of its own, as it counts in its own rolled-back transaction elsewhere."""
+    if settings.RATE_COUNTER_FILE is not None:
+        settings.RATE_COUNTER_FILE = tmp_path / "ratelimits.sqlite3"
+
+
+@pytest.fixture(autouse=True)
 def _replica_reads(request, settings):
     """Reads go to the replica alias only in tests marked `replica`: the mirror is a second
     connection, which cannot see the uncommitted rows of an ordinary (transaction-wrapped) test."""

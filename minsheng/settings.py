@@ -150,6 +150,9 @@ else:
             },
         }
     }
+# Without Redis, rate-limit counters live in the database (an UNLOGGED table on PostgreSQL) — on
+# SQLite in a file of their own, so that counting a hit never waits for a case being written.
+RATE_COUNTER_FILE = None if os.environ.get("DATABASE_URL") else DATA_DIR / "ratelimits.sqlite3"
 # An optional streaming replica of PostgreSQL: minsheng.routers sends the public progress lookups,
 # Open311 reads and the supervisor's dashboard there, everything else (and every write) to the
 # primary. Tests point it at the primary's test database (a mirror), so routing is tested too.

@@ -5,7 +5,9 @@ Which store is used follows the configured cache:
 - The database cache (the default): not the cache table itself — its `incr` is a read and a write
   that can lose hits to a concurrent request, and costs five queries — but one upsert into
   `security_ratecounter` that adds the hit and returns the count atomically (`ON CONFLICT … DO UPDATE
-  … RETURNING`, on SQLite ≥ 3.35 and PostgreSQL).
+  … RETURNING`, on SQLite ≥ 3.35 and PostgreSQL). On PostgreSQL that table is in the database; on
+  SQLite it is in a file of its own beside it (settings.RATE_COUNTER_FILE), so a hit never waits for
+  the case being written at that moment (SQLite has one writer at a time per file).
 - Any other cache (memcached, local memory in a test): `cache.add`, else `cache.incr`.
 
 Windows are aligned to the clock (a 1-minute window ends at the next full minute), so a client may
@@ -14,9 +16,13 @@ for the limits here. Each hit returns (count in this window, seconds until the w
 """
 
 import logging
+import os
 import random
+import sqlite3
+import threading
 import time
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache
@@ -53,7 +59,11 @@ def hit(bucket: str, period: int) -> tuple[int, int]:
     if isinstance(cache, RedisCache):
         count = _hit_redis(cache, bucket, ends, period)
     elif isinstance(cache, DatabaseCache):
-        count, ends = _hit_database(bucket, ends, now)
+        path = getattr(settings, "RATE_COUNTER_FILE", None)
+        if path:
+            count, ends = _hit_file(str(path), bucket, ends, now)
+        else:
+            count, ends = _hit_database(bucket, ends, now)
     else:
         count = _hit_cache(cache, bucket, ends, period)
     return count, max(1, ends - int(now))
@@ -89,6 +99,40 @@ def _hit_database(bucket: str, ends: int, now: float) -> tuple[int, int]:
         if random.random() < PRUNE_CHANCE:  # noqa: S311 (not security: when to tidy up)
             stale = int(now) - PRUNE_AFTER
             cursor.execute("DELETE FROM security_ratecounter WHERE window_ends < %s", [stale])
+    return int(count), int(window_ends)
+
+
+_FILE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS security_ratecounter (
+    bucket TEXT PRIMARY KEY, window_ends INTEGER NOT NULL, hits INTEGER NOT NULL
+) WITHOUT ROWID
+"""
+_FILE_UPSERT = _UPSERT.replace("%s", "?")
+_files = threading.local()
+
+
+def _file_connection(path: str) -> sqlite3.Connection:
+    """This thread's connection to the counters' own SQLite file (a new one after a fork)."""
+    key = (os.getpid(), path)
+    if getattr(_files, "key", None) != key:
+        if getattr(_files, "key", (None,))[0] == key[0]:
+            _files.conn.close()  # same process, another file (tests)
+        conn = sqlite3.connect(path, timeout=5, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=OFF")  # a crash may forget the current window: harmless
+        conn.execute(_FILE_SCHEMA)
+        _files.key, _files.conn = key, conn
+    return _files.conn
+
+
+def _hit_file(path: str, bucket: str, ends: int, now: float) -> tuple[int, int]:
+    # On SQLite the counters live in a file of their own: in the cases database every hit had to
+    # wait, in SQLite's sleeping busy handler, for any submission or move being written at the time
+    # (a fifth of a loaded worker's time went there). Same statement as _hit_database.
+    conn = _file_connection(path)
+    count, window_ends = conn.execute(_FILE_UPSERT, [bucket[:200], ends, int(now), int(now)]).fetchone()
+    if random.random() < PRUNE_CHANCE:  # noqa: S311 (not security: when to tidy up)
+        conn.execute("DELETE FROM security_ratecounter WHERE window_ends < ?", [int(now) - PRUNE_AFTER])
     return int(count), int(window_ends)
 
 
