@@ -14,27 +14,41 @@ from functools import cache
 
 from django.db import connection, models
 
+from .models import CalendarDay
+
 # The SQL below is assembled from the models' own table and column names (quoted by the backend);
 # every value is a parameter (S608 is silenced on those lines for that reason).
+
+
+def _select(model: type[models.Model], fields: list, where: str):
+    """SELECT `fields` of `model` WHERE `where` (column names quoted by the caller), and the ORM's
+    converters for the columns that have any: (sql, [(index, column, converters)])."""
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    sql = f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(table)} WHERE {where}"  # noqa: S608
+    converters = []
+    for i, f in enumerate(fields):
+        col = f.get_col(table)
+        if found := col.get_db_converters(connection):
+            converters.append((i, col, found))
+    return sql, converters
+
+
+def _converted(row, converters) -> list:
+    values = list(row)
+    for i, col, found in converters:
+        for convert in found:
+            values[i] = convert(values[i], col, connection)
+    return values
 
 
 @cache
 def _by_code(model: type[models.Model], vendor: str):
     quote = connection.ops.quote_name
     fields = list(model._meta.concrete_fields)
-    table = model._meta.db_table
-    sql = (
-        f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(table)} "  # noqa: S608
-        f"WHERE {quote(model._meta.get_field('code').column)} = %s "
-        f"AND {quote(model._meta.get_field('is_active').column)}"
-    )
-    converters = []
-    for i, f in enumerate(fields):
-        col = f.get_col(table)
-        found = col.get_db_converters(connection)
-        if found:
-            converters.append((i, col, found))
-    return [f.attname for f in fields], sql, converters
+    code, active = (quote(model._meta.get_field(name).column) for name in ("code", "is_active"))
+    where = f"{code} = %s AND {active}"
+    return [f.attname for f in fields], *_select(model, fields, where)
 
 
 def active_by_code(model: type[models.Model], code: str):
@@ -48,44 +62,23 @@ def active_by_code(model: type[models.Model], code: str):
         row = cursor.fetchone()
     if row is None:
         return None
-    values = list(row)
-    for i, col, found in converters:
-        for convert in found:
-            values[i] = convert(values[i], col, connection)
-    return model.from_db(connection.alias, names, values)
+    return model.from_db(connection.alias, names, _converted(row, converters))
 
 
 @cache
 def _calendar(vendor: str):
-    from .models import CalendarDay
-
-    quote = connection.ops.quote_name
-    table = CalendarDay._meta.db_table
     fields = [CalendarDay._meta.get_field("day"), CalendarDay._meta.get_field("is_workday")]
-    cols = [f.get_col(table) for f in fields]
-    sql = (
-        f"SELECT {quote(fields[0].column)}, {quote(fields[1].column)} FROM {quote(table)} "  # noqa: S608
-        f"WHERE {quote(fields[0].column)} BETWEEN %s AND %s"
-    )
-    return sql, [(col, col.get_db_converters(connection)) for col in cols]
+    return _select(CalendarDay, fields, f"{connection.ops.quote_name(fields[0].column)} BETWEEN %s AND %s")
 
 
 def calendar_days(first, last) -> list[tuple]:
     """(day, is_workday) of the work calendar's rows from `first` to `last`, both included: read
     for every submission's deadline."""
     sql, converters = _calendar(connection.vendor)
+    adapt = connection.ops.adapt_datefield_value
     with connection.cursor() as cursor:
-        adapt = connection.ops.adapt_datefield_value
         cursor.execute(sql, [adapt(first), adapt(last)])
-        fetched = cursor.fetchall()
-    out = []
-    for row in fetched:
-        values = list(row)
-        for i, (col, found) in enumerate(converters):
-            for convert in found:
-                values[i] = convert(values[i], col, connection)
-        out.append(tuple(values))
-    return out
+        return [tuple(_converted(row, converters)) for row in cursor.fetchall()]
 
 
 @cache
