@@ -14,7 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
-from cases import access, public_cache, selectors, services
+from cases import access, public_cache, rows, selectors, services
 from cases.errors import (
     CaseNotFound,
     Conflict,
@@ -434,7 +434,7 @@ def reject_case(request, number: str, payload: ReasonIn):
 @api.post("/cases/{number}/dispatch", response={200: MoveOut, **ERRORS}, auth=token_auth, tags=["staff"])
 def dispatch_case(request, number: str, payload: DispatchIn):
     case = access.case_for_staff(request.auth, number)
-    department = submission.by_code(Department, payload.department)
+    department = rows.active_by_code(Department, payload.department)
     try:
         event = services.dispatch(case, by=request.auth, department=department)
     except DjangoValidationError as exc:

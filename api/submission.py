@@ -20,16 +20,12 @@ from cases.models import Category, Community
 from . import presenters
 
 
-def by_code(model, code: str):
-    return rows.active_by_code(model, code)
-
-
 def lookup_codes(data, errors: dict[str, list[str]]):
     """The category and community the client named; unknown codes are added to `errors`."""
-    category = by_code(Category, data.category)
+    category = rows.active_by_code(Category, data.category)
     if category is None and data.category:
         errors["category"] = [_("没有代码为“%(code)s”的诉求类型。") % {"code": data.category[:32]}]
-    community = by_code(Community, data.community)
+    community = rows.active_by_code(Community, data.community)
     if community is None and data.community:
         errors["community"] = [_("没有代码为“%(code)s”的社区。") % {"code": data.community[:32]}]
     return category, community

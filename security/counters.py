@@ -45,6 +45,7 @@ ON CONFLICT (bucket) DO UPDATE SET
                        ELSE security_ratecounter.window_ends END
 RETURNING hits, window_ends
 """
+_PRUNE = "DELETE FROM security_ratecounter WHERE window_ends < %s"
 
 
 def _window_end(now: float, period: int) -> int:
@@ -59,9 +60,8 @@ def hit(bucket: str, period: int) -> tuple[int, int]:
     if isinstance(cache, RedisCache):
         count = _hit_redis(cache, bucket, ends, period)
     elif isinstance(cache, DatabaseCache):
-        path = getattr(settings, "RATE_COUNTER_FILE", None)
-        if path:
-            count, ends = _hit_file(str(path), bucket, ends, now)
+        if settings.RATE_COUNTER_FILE:
+            count, ends = _hit_file(str(settings.RATE_COUNTER_FILE), bucket, ends, now)
         else:
             count, ends = _hit_database(bucket, ends, now)
     else:
@@ -94,11 +94,15 @@ def _hit_database(bucket: str, ends: int, now: float) -> tuple[int, int]:
     # is harmless, and an fsync per public lookup would cap lookups at the disk's speed. (SQLite in
     # WAL mode with synchronous=NORMAL does not sync on commit anyway.)
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT, [bucket[:200], ends, int(now), int(now)])
-        count, window_ends = cursor.fetchone()
-        if random.random() < PRUNE_CHANCE:  # noqa: S311 (not security: when to tidy up)
-            stale = int(now) - PRUNE_AFTER
-            cursor.execute("DELETE FROM security_ratecounter WHERE window_ends < %s", [stale])
+        return _count(cursor, _UPSERT, _PRUNE, bucket, ends, now)
+
+
+def _count(cursor, upsert: str, prune: str, bucket: str, ends: int, now: float) -> tuple[int, int]:
+    """Add the hit and return (hits, window end); now and then delete windows a day gone."""
+    cursor.execute(upsert, [bucket[:200], ends, int(now), int(now)])
+    count, window_ends = cursor.fetchone()
+    if random.random() < PRUNE_CHANCE:  # noqa: S311 (not security: when to tidy up)
+        cursor.execute(prune, [int(now) - PRUNE_AFTER])
     return int(count), int(window_ends)
 
 
@@ -107,7 +111,7 @@ CREATE TABLE IF NOT EXISTS security_ratecounter (
     bucket TEXT PRIMARY KEY, window_ends INTEGER NOT NULL, hits INTEGER NOT NULL
 ) WITHOUT ROWID
 """
-_FILE_UPSERT = _UPSERT.replace("%s", "?")
+_FILE_UPSERT, _FILE_PRUNE = _UPSERT.replace("%s", "?"), _PRUNE.replace("%s", "?")
 _files = threading.local()
 
 
@@ -115,8 +119,9 @@ def _file_connection(path: str) -> sqlite3.Connection:
     """This thread's connection to the counters' own SQLite file (a new one after a fork)."""
     key = (os.getpid(), path)
     if getattr(_files, "key", None) != key:
-        if getattr(_files, "key", (None,))[0] == key[0]:
-            _files.conn.close()  # same process, another file (tests)
+        old = getattr(_files, "key", None)
+        if old is not None and old[0] == key[0]:
+            _files.conn.close()  # this process's connection to another file (tests change the path)
         conn = sqlite3.connect(path, timeout=5, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=OFF")  # a crash may forget the current window: harmless
@@ -128,12 +133,8 @@ def _file_connection(path: str) -> sqlite3.Connection:
 def _hit_file(path: str, bucket: str, ends: int, now: float) -> tuple[int, int]:
     # On SQLite the counters live in a file of their own: in the cases database every hit had to
     # wait, in SQLite's sleeping busy handler, for any submission or move being written at the time
-    # (a fifth of a loaded worker's time went there). Same statement as _hit_database.
-    conn = _file_connection(path)
-    count, window_ends = conn.execute(_FILE_UPSERT, [bucket[:200], ends, int(now), int(now)]).fetchone()
-    if random.random() < PRUNE_CHANCE:  # noqa: S311 (not security: when to tidy up)
-        conn.execute("DELETE FROM security_ratecounter WHERE window_ends < ?", [int(now) - PRUNE_AFTER])
-    return int(count), int(window_ends)
+    # (a fifth of a loaded worker's time went there).
+    return _count(_file_connection(path).cursor(), _FILE_UPSERT, _FILE_PRUNE, bucket, ends, now)
 
 
 def _hit_cache(cache, bucket: str, ends: int, period: int) -> int:

@@ -8,9 +8,9 @@ moment the holder lets go (`make bench`: +19 % submissions at c = 8 on 2 workers
 alternated rounds higher). The kernel drops the lock of a process that dies; each connection opens
 the file itself, since flock() locks belong to an open file, so threads with their own connections
 queue as processes do. A waiter waits as long as the holder's transaction lasts (our transactions
-never wait on anything but the database; gunicorn's worker timeout bounds a stuck one). Statements
-in autocommit (a rate-limit hit) do not take it: they are one short statement, and SQLite's own
-lock still guards them; so does it everything here — the flock only orders the writers.
+never wait on anything but the database; gunicorn's worker timeout bounds a stuck one). A single
+statement in autocommit does not take it. SQLite's own lock still guards every write: the flock
+only decides the order in which writers get to it.
 """
 
 import fcntl
