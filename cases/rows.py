@@ -6,13 +6,15 @@ compiled anew on every request — a few hundred microseconds, ten times what th
 run it — so a submission cost several times what its SQL does (`make bench`, submit_api). These
 build the statement the ORM would, once per model and database vendor, prepare and convert values
 with the same field methods and converters the ORM uses, and take or return ordinary model
-instances. They use the default database, the one the submission writes to. The models involved
+instances. They use the default database, the one the submission writes to (looked up once per call:
+each use of django.db.connection goes through a per-thread lookup, and a row's values use it dozens
+of times). The models involved
 have no save() override and no signal receivers (cases.hooks is how other apps follow changes).
 """
 
 from functools import cache
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from .models import CalendarDay
 
@@ -34,11 +36,11 @@ def _select(model: type[models.Model], fields: list, where: str):
     return sql, converters
 
 
-def _converted(row, converters) -> list:
+def _converted(row, converters, db) -> list:
     values = list(row)
     for i, col, found in converters:
         for convert in found:
-            values[i] = convert(values[i], col, connection)
+            values[i] = convert(values[i], col, db)
     return values
 
 
@@ -56,13 +58,14 @@ def active_by_code(model: type[models.Model], code: str):
     `code`, as a model instance; None when there is none or `code` is empty."""
     if not code:
         return None
-    names, sql, converters = _by_code(model, connection.vendor)
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    names, sql, converters = _by_code(model, db.vendor)
+    with db.cursor() as cursor:
         cursor.execute(sql, [code])
         row = cursor.fetchone()
     if row is None:
         return None
-    return model.from_db(connection.alias, names, _converted(row, converters))
+    return model.from_db(db.alias, names, _converted(row, converters, db))
 
 
 @cache
@@ -74,11 +77,12 @@ def _calendar(vendor: str):
 def calendar_days(first, last) -> list[tuple]:
     """(day, is_workday) of the work calendar's rows from `first` to `last`, both included: read
     for every submission's deadline."""
-    sql, converters = _calendar(connection.vendor)
-    adapt = connection.ops.adapt_datefield_value
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    sql, converters = _calendar(db.vendor)
+    adapt = db.ops.adapt_datefield_value
+    with db.cursor() as cursor:
         cursor.execute(sql, [adapt(first), adapt(last)])
-        return [tuple(_converted(row, converters)) for row in cursor.fetchall()]
+        return [tuple(_converted(row, converters, db)) for row in cursor.fetchall()]
 
 
 @cache
@@ -99,14 +103,15 @@ def insert(obj: models.Model) -> None:
     """INSERT `obj` as `obj.save(force_insert=True)` would (defaults, auto_now_add, the database's
     value conversions), in one statement that returns its new primary key."""
     model = type(obj)
-    fields, sql = _insert(model, connection.vendor)
+    db = connections[DEFAULT_DB_ALIAS]
+    fields, sql = _insert(model, db.vendor)
     auto = model._meta.auto_field
     if auto is not None and getattr(obj, auto.attname) is not None:
         raise ValueError(f"{model.__name__} already has a primary key; rows.insert() makes new rows only")
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         if auto is not None:
             setattr(obj, auto.attname, cursor.fetchone()[0])
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = db.alias

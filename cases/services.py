@@ -223,36 +223,36 @@ def submit_case(
     if channel in (Channel.PHONE, Channel.WALK_IN) and not roles.has_role(by, roles.INTAKE):
         raise NotAllowed(_("电话和来访登记由街道受理员办理;志愿者请通过代办岗代为提交。"))
     now = timezone.now()
-    # The deadline reads the work calendar: done before the write transaction, which holds SQLite's
-    # one write lock, so that it stays as short as it can be.
-    due_at = deadlines.stage_due_at(Case(category=category), State.SUBMITTED, now)
+    # Everything but the number is made before the write transaction, which holds SQLite's one
+    # write lock, so that it stays as short as it can be: the case, and its deadline (which reads
+    # the work calendar).
+    case = Case(
+        channel=channel,
+        category=category,
+        community=community,
+        address=address,
+        description=description,
+        name=name,
+        phone=phone,
+        email=email or "",
+        age_band=age_band,
+        submitted_by=None if as_public else by,
+        desk=desk,
+        lat=lat,
+        long=long,
+        submitted_at=now,
+        updated_at=now,
+    )
+    case.due_at = deadlines.stage_due_at(case, State.SUBMITTED, now)
+    if as_public:
+        note, actor_name = "", ""
+    else:
+        note = _on_behalf_note(channel, by, desk)
+        actor_name = roles.display_name(by)
     stored: list[str] = []
     try:
         with transaction.atomic():
-            case = Case(
-                number=numbering.next_number(now),
-                due_at=due_at,
-                channel=channel,
-                category=category,
-                community=community,
-                address=address,
-                description=description,
-                name=name,
-                phone=phone,
-                email=email or "",
-                age_band=age_band,
-                submitted_by=None if as_public else by,
-                desk=desk,
-                lat=lat,
-                long=long,
-                submitted_at=now,
-                updated_at=now,
-            )
-            if as_public:
-                note, actor_name = "", ""
-            else:
-                note = _on_behalf_note(channel, by, desk)
-                actor_name = roles.display_name(by)
+            case.number = numbering.next_number(now)
             workflow.create(case, by=by, actor_name=actor_name, public_note=note, as_public=as_public, at=now)
             if submission_key is not None:
                 # Raises IntegrityError when a request with the same key committed first.

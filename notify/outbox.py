@@ -92,8 +92,28 @@ def queue(
     return message
 
 
+# The moves a resident is sent a message about (resident_text() has a text for each).
+_TOLD = frozenset(
+    {
+        Action.ACCEPT,
+        Action.REJECT,
+        Action.DISPATCH,
+        Action.START,
+        Action.APPOINT,
+        Action.COMPLETE,
+        Action.REOPEN,
+        Action.EXTEND,
+    }
+)
+
+
 def resident_text(event: CaseEvent) -> str:
     """The SMS a resident gets for `event`, or '' when the event is not one they are told about."""
+    action = event.action
+    if action not in _TOLD:
+        # A submission above all: the resident has the receipt already. Decided before building
+        # the texts' values (a URL, a translation), since this runs inside the write transaction.
+        return ""
     case = event.case
     values = {
         "prefix": _prefix(),
@@ -101,7 +121,6 @@ def resident_text(event: CaseEvent) -> str:
         "url": progress_url(case),
         "department": case.department.name if case.department_id else "",
     }
-    action = event.action
     if action == Action.ACCEPT:
         return _("%(prefix)s您的诉求已受理,编号%(number)s。办理进度:%(url)s") % values
     if action == Action.REJECT:

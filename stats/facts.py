@@ -9,6 +9,7 @@ fact again from the cases. Both use `compute()`, so they cannot drift apart.
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from datetime import date, datetime
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -175,23 +176,33 @@ def upsert(deltas: dict) -> None:
 def _upsert(rows: list) -> None:
     if not rows:
         return
-    used = [i for i in range(len(COLUMNS)) if any(vector[i] for _key, vector in rows)]
-    q = connection.ops.quote_name
-    table = q(StatRow._meta.db_table)
-    names = [*KEY, *(COLUMNS[i] for i in used)]
-    placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
-    sets = ", ".join(f"{q(COLUMNS[i])} = {table}.{q(COLUMNS[i])} + excluded.{q(COLUMNS[i])}" for i in used)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(q(n) for n in names)}) "  # noqa: S608 (names are ours)
-        f"VALUES {', '.join([placeholders] * len(rows))} "
-        f"ON CONFLICT ({', '.join(q(k) for k in KEY)}) DO UPDATE SET {sets}"
-    )
+    used = tuple(i for i in range(len(COLUMNS)) if any(vector[i] for _key, vector in rows))
     params: list = []
     for key, vector in rows:
         params.extend(key)
         params.extend(vector[i] for i in used)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        build = _upsert_sql_kept if len(rows) <= 2 else _upsert_sql
+        cursor.execute(build(connection.vendor, len(rows), used), params)
+
+
+def _upsert_sql(vendor: str, count: int, used: tuple[int, ...]) -> str:
+    """The upsert of `count` rows adding to the columns `used`."""
+    q = connection.ops.quote_name
+    table = q(StatRow._meta.db_table)
+    names = [*KEY, *(COLUMNS[i] for i in used)]
+    placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
+    sets = ", ".join(f"{q(COLUMNS[i])} = {table}.{q(COLUMNS[i])} + excluded.{q(COLUMNS[i])}" for i in used)
+    return (
+        f"INSERT INTO {table} ({', '.join(q(n) for n in names)}) "  # noqa: S608 (names are ours)
+        f"VALUES {', '.join([placeholders] * count)} "
+        f"ON CONFLICT ({', '.join(q(k) for k in KEY)}) DO UPDATE SET {sets}"
+    )
+
+
+# A case event's own upsert (its day and month rows, a few columns: a handful of shapes) is built
+# once per shape, since every event runs one inside its write transaction; bulk upserts are not kept.
+_upsert_sql_kept = lru_cache(maxsize=128)(_upsert_sql)
 
 
 def _case_values(case: Case) -> dict:
