@@ -158,3 +158,25 @@ def test_the_lock_file_sits_beside_the_database_and_memory_databases_take_none(d
         memory.cursor().execute("CREATE TABLE m (x INTEGER)")
     assert memory._lock_fd is None
     memory.close()
+
+
+def test_statements_kept_in_qmark_form_run_as_django_would_run_them(db_file):
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    from minsheng.sqlite import base
+
+    w = wrapper(db_file)
+    with w.cursor() as c:
+        assert isinstance(c.cursor, base.CursorWrapper)
+        for _ in range(2):  # converted, then kept
+            c.execute("INSERT INTO t (who, at) VALUES (%s, %s)", ["a %s b %% c", 1.5])
+        c.execute("SELECT who || '%%' FROM t WHERE at = %s AND who LIKE %s", [1.5, "a %%"])
+        assert c.fetchall() == [("a %s b %% c%",), ("a %s b %% c%",)]
+        c.execute("SELECT count(*) FROM t WHERE who = %(who)s", {"who": "a %s b %% c"})  # pyformat
+        assert c.fetchone() == (2,)
+        c.execute("SELECT count(*) FROM t")  # no parameters: not converted at all
+        assert c.fetchone() == (2,)
+        for query in ["SELECT %s, '%%', %s", "x" * (base.KEEP_UP_TO + 1) + " %s", "%%s %s"]:
+            assert c.cursor.convert_query(query) == SQLiteCursorWrapper.convert_query(c.cursor, query)
+    w.close()
+    assert base._kept_qmark.cache_info().currsize <= 1024
