@@ -10,6 +10,14 @@ unchanged, which then gives the usual answer or error. The lookup rate limit app
 as on the views (security.ratelimit), counted once per request. It sits before django-csp's
 middleware, which builds the policy string anew for every response (0.07 ms, a sixth of a lookup):
 these responses use no nonce, so their policy is the same every time and is built once here.
+
+Anonymous submissions (POST /api/v1/cases, POST /open311/v2/requests) and the Open311 list, sent
+without a cookie or an Authorization header, go through a shorter stack (`LEAN_MIDDLEWARE`): they
+have no session to load, no user to find, no CSRF cookie, no messages, no elder-mode preference and
+no sign-in to lock out, and the middleware that would look for them cost a sixth of a submission
+(`make bench`). What those requests do need is kept: language, the unstorable-input check, the
+refusal log, X-Frame-Options, read-your-writes pinning and the Content-Security-Policy header. Tests
+compare every answer with the full stack's.
 """
 
 import re
@@ -17,14 +25,60 @@ from contextlib import nullcontext
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.utils import build_policy
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.exception import convert_exception_to_response
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.module_loading import import_string
 
 from cases.errors import CaseNotFound
 from minsheng import routers
 
 _API = re.compile(r"/api/v1/cases/(?P<number>[0-9-]{1,32})")
 _OPEN311 = re.compile(r"/open311/v2/requests/(?P<number>[0-9-]{1,32})\.(?P<fmt>json|xml)")
+
+# Requests that take the shorter stack when they carry no cookie and no Authorization header.
+_LEAN_PATHS = {
+    "POST": re.compile(r"/api/v1/cases|/open311/v2/requests\.(json|xml)"),
+    "GET": re.compile(r"/open311/v2/requests\.(json|xml)"),
+}
+# settings.MIDDLEWARE below this one, less what such a request cannot use (sessions, CSRF,
+# authentication, messages, elder mode, django-axes; WhiteNoise serves only static files). Each must
+# be a plain middleware: view, exception and template-response hooks would not be called here.
+LEAN_MIDDLEWARE = [
+    "django.middleware.locale.LocaleMiddleware",
+    "minsheng.input_guard.RejectUnstorableInputMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "minsheng.refusals.RefusalLogMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "minsheng.routers.ReplicaReadsMiddleware",
+]
+_HOOKS = ("process_view", "process_exception", "process_template_response")
+
+
+def _lean_stack():
+    """LEAN_MIDDLEWARE around Django's own view call, each layer turning exceptions into responses
+    as in BaseHandler.load_middleware()."""
+    inner = BaseHandler()
+    inner._view_middleware, inner._template_response_middleware, inner._exception_middleware = [], [], []
+    view = convert_exception_to_response(inner._get_response)
+
+    def handler(request):
+        # The full stack's answers vary by cookie (the session it would have looked in) too.
+        response = view(request)
+        patch_vary_headers(response, ("Cookie",))
+        return response
+
+    for path in reversed(LEAN_MIDDLEWARE):
+        middleware = import_string(path)(handler)
+        if any(hasattr(middleware, hook) for hook in _HOOKS):
+            raise ImproperlyConfigured(
+                f"{path} has view, exception or template hooks: not for LEAN_MIDDLEWARE"
+            )
+        handler = convert_exception_to_response(middleware)
+    return handler
 
 
 class PublicLookupMiddleware:
@@ -39,13 +93,28 @@ class PublicLookupMiddleware:
             )
             if policy
         ]
+        self.lean = _lean_stack()
 
     def __call__(self, request):
         if request.method == "GET" and not request.META.get("QUERY_STRING"):
             response = self._answer(request)
             if response is not None:
                 return response
+        lean = _LEAN_PATHS.get(request.method)
+        if (
+            lean is not None
+            and lean.fullmatch(request.path_info)
+            and not request.META.get("HTTP_COOKIE")
+            and "HTTP_AUTHORIZATION" not in request.META
+        ):
+            request.user = AnonymousUser()
+            return self._with_policy(self.lean(request))
         return self.get_response(request)
+
+    def _with_policy(self, response):
+        for header, policy in self.policies:
+            response.headers.setdefault(header, policy)
+        return response
 
     def _answer(self, request):
         path = request.path_info
@@ -83,7 +152,5 @@ class PublicLookupMiddleware:
             return None
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         response.headers.setdefault("X-Frame-Options", "DENY")
-        for header, policy in self.policies:
-            response.headers.setdefault(header, policy)
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
-        return response
+        return self._with_policy(response)

@@ -1,5 +1,7 @@
 """api.fastpath answers public lookups exactly as the full stack would."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
@@ -109,3 +111,143 @@ def test_the_lookup_limit_counts_each_request_once_on_either_path(client, users,
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0
     assert client.get(paths(case)[2]).status_code == 429
+
+
+# The shorter stack: anonymous submissions and the Open311 list (api.fastpath.LEAN_MIDDLEWARE).
+
+SUBMISSION = {
+    "category": "infrastructure",
+    "community": "zhuzhi",
+    "address": "3栋2单元5楼",
+    "description": "楼道灯坏了",
+    "name": "张桂兰",
+    "phone": "13800001234",
+}
+OPEN311 = {
+    "service_code": "infrastructure",
+    "attribute[community]": "zhuzhi",
+    "address_string": "3栋",
+    "description": "楼道灯坏了",
+    "first_name": "桂兰",
+    "last_name": "张",
+    "phone": "13800001234",
+}
+
+
+def lean_requests():
+    """(name, client call) pairs: every kind of answer the shorter stack gives, good and bad."""
+    json_post = "application/json"
+    return [
+        ("submit", lambda c: c.post("/api/v1/cases", SUBMISSION, content_type=json_post)),
+        (
+            "submit-invalid",
+            lambda c: c.post("/api/v1/cases", {**SUBMISSION, "phone": "1"}, content_type=json_post),
+        ),
+        (
+            "submit-unknown-code",
+            lambda c: c.post("/api/v1/cases", {**SUBMISSION, "category": "x"}, content_type=json_post),
+        ),
+        ("submit-bad-json", lambda c: c.post("/api/v1/cases", "{", content_type=json_post)),
+        ("submit-not-an-object", lambda c: c.post("/api/v1/cases", "[1]", content_type=json_post)),
+        (
+            "submit-nul",
+            lambda c: c.post("/api/v1/cases", {**SUBMISSION, "name": "a\x00b"}, content_type=json_post),
+        ),
+        ("submit-wrong-type", lambda c: c.post("/api/v1/cases", "x", content_type="text/plain")),
+        ("submit-form-nul", lambda c: c.post("/api/v1/cases", {**SUBMISSION, "name": "a\x00b"})),
+        ("open311-submit", lambda c: c.post("/open311/v2/requests.json", OPEN311)),
+        ("open311-submit-xml", lambda c: c.post("/open311/v2/requests.xml", OPEN311)),
+        ("open311-submit-missing", lambda c: c.post("/open311/v2/requests.json", {"service_code": "x"})),
+        ("open311-list", lambda c: c.get("/open311/v2/requests.json?page_size=5")),
+        ("open311-list-xml", lambda c: c.get("/open311/v2/requests.xml")),
+        ("open311-list-bad", lambda c: c.get("/open311/v2/requests.json?status=nonsense&page_size=x")),
+    ]
+
+
+def comparable(response) -> bytes:
+    """The body with what differs between two submissions (number, times) blanked."""
+    body = response.content
+    body = re.sub(rb"\d{8}-\d{4,6}", b"N", body)
+    return re.sub(rb"\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:?\d\d)?", b"T", body)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_shorter_stack_answers_as_the_full_stack(users, language):
+    case_in("completed", users)
+    for name, call in lean_requests():
+        lean = call(Client(HTTP_ACCEPT_LANGUAGE=language))
+        with full_stack():
+            full = call(Client(HTTP_ACCEPT_LANGUAGE=language))
+        assert lean.status_code == full.status_code, name
+        assert comparable(lean) == comparable(full), name
+        for header in (*HEADERS, "Content-Length", "Retry-After"):
+            assert lean.headers.get(header) == full.headers.get(header), (name, header)
+        assert lean.cookies.keys() == full.cookies.keys(), name
+    statuses = {name: call(Client()).status_code for name, call in lean_requests()}
+    assert statuses == {
+        "submit": 201,
+        "submit-invalid": 422,
+        "submit-unknown-code": 422,
+        "submit-bad-json": 400,
+        "submit-not-an-object": 400,
+        "submit-nul": 422,  # named by the schema
+        "submit-wrong-type": 415,
+        "submit-form-nul": 400,  # minsheng.input_guard
+        "open311-submit": 200,  # GeoReport v2 answers a created request with 200
+        "open311-submit-xml": 200,
+        "open311-submit-missing": 404,  # an unknown service code (logged as a refusal)
+        "open311-list": 200,
+        "open311-list-xml": 200,
+        "open311-list-bad": 400,
+    }
+
+
+def test_only_anonymous_requests_without_cookies_take_the_shorter_stack(users):
+    stack = ["django.middleware.security.SecurityMiddleware", FAST, f"{__name__}.Unreachable"]
+    with override_settings(MIDDLEWARE=stack):
+        client = Client(raise_request_exception=True)
+        assert client.post("/api/v1/cases", SUBMISSION, content_type="application/json").status_code == 201
+        assert client.post("/open311/v2/requests.json", OPEN311).status_code == 200
+        assert client.get("/open311/v2/requests.json?page_size=5").status_code == 200
+        # A browser's cookie (a session, a CSRF token) or a staff token: the whole stack.
+        client.cookies["sessionid"] = "x"
+        with pytest.raises(AssertionError, match="full stack"):
+            client.post("/api/v1/cases", SUBMISSION, content_type="application/json")
+        with pytest.raises(AssertionError, match="full stack"):
+            Client().post(
+                "/api/v1/cases", SUBMISSION, content_type="application/json", HTTP_AUTHORIZATION="Bearer x"
+            )
+        # Other paths and methods: the whole stack.
+        for call in (lambda c: c.get("/api/v1/categories"), lambda c: c.put("/api/v1/cases")):
+            with pytest.raises(AssertionError, match="full stack"):
+                call(Client())
+
+
+def test_refusals_on_the_shorter_stack_are_logged(users, caplog):
+    with caplog.at_level("INFO", logger="minsheng.security"):
+        assert Client().post("/open311/v2/requests.json", {"service_code": "x"}).status_code == 404
+    assert "refused who=anonymous what=POST /open311/v2/requests.json status=404" in caplog.text
+
+
+def test_a_middleware_with_view_hooks_cannot_join_the_shorter_stack(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from api import fastpath
+
+    monkeypatch.setattr(
+        fastpath, "LEAN_MIDDLEWARE", [*fastpath.LEAN_MIDDLEWARE, "django.middleware.csrf.CsrfViewMiddleware"]
+    )
+    with pytest.raises(ImproperlyConfigured, match="CsrfViewMiddleware"):
+        fastpath.PublicLookupMiddleware(lambda request: None)
+
+
+def test_the_submission_limit_applies_on_the_shorter_stack(users, settings):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.MINSHENG_RATE_LIMITS = {**settings.MINSHENG_RATE_LIMITS, "submit": "2/m"}
+    client = Client()
+    for _ in range(2):
+        assert client.post("/api/v1/cases", SUBMISSION, content_type="application/json").status_code == 201
+    refused = client.post("/api/v1/cases", SUBMISSION, content_type="application/json")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "frame-ancestors 'none'" in refused.headers["Content-Security-Policy"]
