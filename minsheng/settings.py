@@ -163,6 +163,11 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         conn_health_checks=True,
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+for _database in DATABASES.values():
+    # django.db.backends.postgresql, whose health check polls the socket before it asks the
+    # server (see the module).
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["ENGINE"] = "minsheng.postgresql"
 DATABASE_ROUTERS = ["minsheng.routers.ReplicaRouter"]
 # REPLICA_READS=0 sends every read to the primary (e.g. while the replica is being rebuilt).
 REPLICA_READS = env_bool("REPLICA_READS", True)
