@@ -162,8 +162,9 @@ def _check_characters(request, kwargs: dict) -> None:
             )
 
 
-def _w3c(dt) -> str | None:
-    return timezone.localtime(dt).isoformat(timespec="seconds") if dt is not None else None
+def _w3c(dt, tz=None) -> str | None:
+    """A W3C date-time in `tz` (the active time zone when None)."""
+    return timezone.localtime(dt, tz).isoformat(timespec="seconds") if dt is not None else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,8 +274,8 @@ def refused(request, refusal, fmt: str, **kwargs) -> HttpResponse:
 def requests(request, fmt: str):
     if request.method == "POST":
         return _create_request(request, fmt)
-    notices = _notices()
-    return render(fmt, "service_requests", [_request_data(case, notices) for case in _query(request.GET)])
+    notices, tz = _notices(), timezone.get_current_timezone()  # once per list, not per row
+    return render(fmt, "service_requests", [_request_data(case, notices, tz) for case in _query(request.GET)])
 
 
 @open311_view("GET")
@@ -499,8 +500,9 @@ _FIELDS = (
 )
 
 
-def _request_data(case: dict, notices: dict | None = None) -> dict:
-    """One service request from a row of _published().values(*_FIELDS)."""
+def _request_data(case: dict, notices: dict | None = None, tz=None) -> dict:
+    """One service request from a row of _published().values(*_FIELDS); times in `tz` (the active
+    time zone when None)."""
     state = case["state"]
     photo_id = case["open311_photo"] if state in (State.COMPLETED, State.CLOSED) else None
     if notices is None:
@@ -514,9 +516,9 @@ def _request_data(case: dict, notices: dict | None = None) -> dict:
         "description": None,
         "agency_responsible": case["department__name"] if case["department_id"] else None,
         "service_notice": notices[state],
-        "requested_datetime": _w3c(case["submitted_at"]),
-        "updated_datetime": _w3c(case["updated_at"]),
-        "expected_datetime": _w3c(case["due_at"]),
+        "requested_datetime": _w3c(case["submitted_at"], tz),
+        "updated_datetime": _w3c(case["updated_at"], tz),
+        "expected_datetime": _w3c(case["due_at"], tz),
         "address": case["community__name"],
         "address_id": None,
         "zipcode": None,
