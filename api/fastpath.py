@@ -33,6 +33,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
+from cases import public_cache
 from cases.errors import CaseNotFound
 from minsheng import routers
 
@@ -132,8 +133,13 @@ class PublicLookupMiddleware:
         from . import open311 as open311_views
         from . import rest
 
-        # The views' own limit, counted once: a request handed on is not counted again.
-        refusal = ratelimit.check(request, "lookup")
+        # The views' own limit, counted once: a request handed on is not counted again. With Redis
+        # as the cache, the stored rendering is read in the same round trip as the hit.
+        if api:
+            keys = public_cache.redis_keys(api["number"], rest.PROGRESS_VARIANT)
+        else:
+            keys = public_cache.redis_keys(open311["number"], open311_views.detail_variant(open311["fmt"]))
+        refusal, values = ratelimit.check_and_read(request, "lookup", keys)
         if refusal is not None:
             if api:
                 return refusals.json(request, refusal)
@@ -142,7 +148,7 @@ class PublicLookupMiddleware:
         # a browser that has just written something reads the primary (read-your-writes).
         replica = routers.replica_enabled() and routers.PIN_COOKIE not in request.COOKIES
         try:
-            with routers.use_replica() if replica else nullcontext():
+            with routers.use_replica() if replica else nullcontext(), public_cache.prefetched(keys, values):
                 if api:
                     response = rest.progress_response(api["number"])
                 else:

@@ -287,6 +287,11 @@ def request_detail(request, fmt: str, request_id: str):
         raise Open311Error(404, _("没有编号为 %(number)s 的诉求。") % {"number": request_id[:32]}) from None
 
 
+def detail_variant(fmt: str) -> str:
+    """The public_cache variant of a request's Open311 body in `fmt`."""
+    return f"open311-{fmt}"
+
+
 def detail_response(fmt: str, request_id: str) -> HttpResponse:
     """The body of GET requests/{id}.{fmt}, also answered by api.fastpath; CaseNotFound when unknown."""
 
@@ -296,7 +301,7 @@ def detail_response(fmt: str, request_id: str) -> HttpResponse:
         )
         return response.content.decode(response.charset)
 
-    body = public_cache.cached(request_id, f"open311-{fmt}", build)
+    body = public_cache.cached(request_id, detail_variant(fmt), build)
     return HttpResponse(body, content_type=CONTENT_TYPES[fmt])
 
 

@@ -380,9 +380,13 @@ def case_progress(request, number: str):
     return progress_response(number)
 
 
+# The public_cache variant of the API's progress body.
+PROGRESS_VARIANT = "api"
+
+
 def progress_response(number: str) -> HttpResponse:
     """The body of GET /cases/{number}, also answered by api.fastpath; CaseNotFound when unknown."""
-    body = public_cache.cached(number, "api", _progress_json)
+    body = public_cache.cached(number, PROGRESS_VARIANT, _progress_json)
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 

@@ -21,6 +21,7 @@ import random
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.cache import caches
@@ -54,11 +55,20 @@ def _window_end(now: float, period: int) -> int:
 
 def hit(bucket: str, period: int) -> tuple[int, int]:
     """Count one hit on `bucket` in the current `period`-second window: (hits, seconds left)."""
+    count, left, _ = hit_and_read(bucket, period, ())
+    return count, left
+
+
+def hit_and_read(bucket: str, period: int, keys: Sequence[str]) -> tuple[int, int, list | None]:
+    """hit(), and with the counters in one Redis server also GET the cache `keys` (made with the
+    cache's make_and_validate_key) in the same round trip: (hits, seconds left, the keys' values, or
+    None when they were not read). api.fastpath reads a lookup's stored rendering this way."""
     now = time.time()
     ends = _window_end(now, period)
     cache = caches["default"]
+    values = None
     if isinstance(cache, RedisCache):
-        count = _hit_redis(cache, bucket, ends, period)
+        count, values = _hit_redis(cache, bucket, ends, period, keys)
     elif isinstance(cache, DatabaseCache):
         if settings.RATE_COUNTER_FILE:
             count, ends = _hit_file(str(settings.RATE_COUNTER_FILE), bucket, ends, now)
@@ -66,10 +76,10 @@ def hit(bucket: str, period: int) -> tuple[int, int]:
             count, ends = _hit_database(bucket, ends, now)
     else:
         count = _hit_cache(cache, bucket, ends, period)
-    return count, max(1, ends - int(now))
+    return count, max(1, ends - int(now)), values
 
 
-def _hit_redis(cache: RedisCache, bucket: str, ends: int, period: int) -> int:
+def _hit_redis(cache: RedisCache, bucket: str, ends: int, period: int, keys=()) -> tuple[int, list | None]:
     key = cache.make_and_validate_key(f"minsheng:rate:{bucket}:{ends}")
     # Django's RedisCache.incr() checks that the key exists first (two round-trips); the raw client's
     # INCR creates it, and the pipeline sends INCR and EXPIRE together. Counters are stored as plain
@@ -78,14 +88,18 @@ def _hit_redis(cache: RedisCache, bucket: str, ends: int, period: int) -> int:
     pipe = client.pipeline(transaction=False)
     pipe.incr(key)
     pipe.expire(key, period + 5)
+    # Reads go with it only where the cache reads from the server it writes to (one LOCATION).
+    read = bool(keys) and len(cache._cache._servers) == 1
+    if read:
+        pipe.mget(keys)
     try:
-        count, _ = pipe.execute()
+        replies = pipe.execute()
     except Exception as exc:  # redis.RedisError, OSError
         # Redis unreachable: let the request through rather than turn every resident away; the
         # public lookups and submissions behind the limit work on the database alone.
         logger.error("rate limit not counted: Redis unreachable (%s)", exc)
-        return 0
-    return int(count)
+        return 0, None
+    return int(replies[0]), (replies[2] if read else None)
 
 
 def _hit_database(bucket: str, ends: int, now: float) -> tuple[int, int]:

@@ -18,6 +18,7 @@ from cases import public_cache, services
 from cases.models import Department
 from cases.testing import case_in
 from minsheng.testing import REDIS_URL, needs_redis
+from security import counters
 
 pytestmark = needs_redis
 
@@ -125,3 +126,74 @@ def test_a_rendering_copied_into_redis_keeps_its_age(users, redis_cache):
     assert public_cache.cached(case.number, "t", lambda c: "new rendering") == "old rendering"
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
         assert public_cache.cached(case.number, "t", lambda c: "new rendering") == "new rendering"
+
+
+class RoundTrips:
+    """Redis round trips made by the platform's clients (a pipeline's execute is one)."""
+
+    def __init__(self, monkeypatch):
+        self.calls = []
+        for cls, name in ((redis.client.Pipeline, "execute"), (redis.Redis, "mget")):
+            original = getattr(cls, name)
+
+            def counted(obj, *args, _original=original, _name=name, **kwargs):
+                if _name == "execute" or not isinstance(obj, redis.client.Pipeline):  # queued there
+                    self.calls.append(_name)
+                return _original(obj, *args, **kwargs)
+
+            monkeypatch.setattr(cls, name, counted)
+
+
+@pytest.fixture
+def lookup_limit(settings):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.MINSHENG_RATE_LIMITS = {**settings.MINSHENG_RATE_LIMITS, "lookup": "1000/m"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/cases/{n}", "/open311/v2/requests/{n}.json", "/open311/v2/requests/{n}.xml"]
+)
+def test_a_lookup_reads_its_rendering_with_its_rate_limit_hit_in_one_round_trip(
+    client, users, redis_cache, lookup_limit, monkeypatch, path
+):
+    case = case_in("dispatched", users)
+    url = path.format(n=case.number)
+    first = client.get(url)
+    trips = RoundTrips(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert trips.calls == ["execute"]  # INCR, EXPIRE and MGET together; no second MGET
+    assert queries.captured_queries == []
+
+
+def test_with_the_read_joined_to_the_hit_a_change_is_still_seen_at_once_and_the_limit_still_holds(
+    client, users, redis_cache, settings, django_capture_on_commit_callbacks
+):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.MINSHENG_RATE_LIMITS = {**settings.MINSHENG_RATE_LIMITS, "lookup": "4/m"}
+    with time_machine.travel(timezone.now().replace(second=30), tick=False):  # one window throughout
+        case = case_in("accepted", users)
+        assert client.get(f"/api/v1/cases/{case.number}").json()["stage"] == "accepted"
+        assert client.get(f"/api/v1/cases/{case.number}").json()["stage"] == "accepted"  # from Redis
+        with django_capture_on_commit_callbacks(execute=True):
+            services.dispatch(case, by=users["intake"], department=Department.objects.get(code="property"))
+        assert client.get(f"/api/v1/cases/{case.number}").json()["stage"] == "dispatched"
+        assert client.get(f"/open311/v2/requests/{case.number}.json").status_code == 200
+        refused = client.get(f"/api/v1/cases/{case.number}")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+
+
+def test_with_two_redis_servers_the_rendering_is_read_on_its_own(users, redis_cache, settings):
+    one = settings.CACHES["default"]
+    settings.CACHES = {"default": {**one, "LOCATION": [REDIS_URL, REDIS_URL]}}  # a writer, a replica
+    keys = public_cache.redis_keys("20261128-0001", "api")
+    assert len(keys) == 2
+    count, _, values = counters.hit_and_read("lookup:test-two-servers", 60, keys)
+    assert count >= 1 and values is None
+    settings.CACHES = {"default": one}
+    _, _, values = counters.hit_and_read("lookup:test-two-servers", 60, keys)
+    assert values == [None, None]
+    assert public_cache.redis_keys("not-a-number", "api") == []
