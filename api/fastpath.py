@@ -133,22 +133,28 @@ class PublicLookupMiddleware:
         from . import open311 as open311_views
         from . import rest
 
-        # The views' own limit, counted once: a request handed on is not counted again. With Redis
-        # as the cache, the stored rendering is read in the same round trip as the hit.
+        # The views' own limit, counted once: a request handed on is not counted again. The stored
+        # rendering is read in the same round trip as the hit where the store allows (Redis, or
+        # PostgreSQL without a replica): see security.counters.hit_and_read.
+        replica = routers.replica_enabled() and routers.PIN_COOKIE not in request.COOKIES
         if api:
-            keys = public_cache.redis_keys(api["number"], rest.PROGRESS_VARIANT)
+            number, variant = api["number"], rest.PROGRESS_VARIANT
         else:
-            keys = public_cache.redis_keys(open311["number"], open311_views.detail_variant(open311["fmt"]))
-        refusal, values = ratelimit.check_and_read(request, "lookup", keys)
+            number, variant = open311["number"], open311_views.detail_variant(open311["fmt"])
+        with routers.use_replica() if replica else nullcontext():
+            read = public_cache.lookup_read(number, variant)
+        refusal, values, row = ratelimit.check_and_read(request, "lookup", read)
         if refusal is not None:
             if api:
                 return refusals.json(request, refusal)
             return open311_views.refused(request, refusal, open311["fmt"])
         # From the read replica where there is one, as minsheng.routers.ReplicaReadsMiddleware would;
         # a browser that has just written something reads the primary (read-your-writes).
-        replica = routers.replica_enabled() and routers.PIN_COOKIE not in request.COOKIES
         try:
-            with routers.use_replica() if replica else nullcontext(), public_cache.prefetched(keys, values):
+            with (
+                routers.use_replica() if replica else nullcontext(),
+                public_cache.prefetched(read, values, row),
+            ):
                 if api:
                     response = rest.progress_response(api["number"])
                 else:

@@ -22,12 +22,13 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
@@ -75,25 +76,48 @@ def _make_sql(connection) -> tuple[str, str]:
     return read, write
 
 
-# Redis values already read for this lookup (see prefetched()), by key.
-_PREFETCHED: ContextVar[dict | None] = ContextVar("public_cache_prefetched", default=None)
+@dataclass(frozen=True)
+class LookupRead:
+    """What a lookup of one case reads first, for a caller that can read it in the same round trip as
+    something of its own (api.fastpath: the rate-limit hit, see security.counters.hit_and_read):
+    with Redis as the cache its version and body keys; else, when the read goes to the default
+    database, the one-row SELECT (`sql` with `params`) that _from_database() would run."""
+
+    keys: list[str]
+    sql: str = ""
+    params: tuple = ()
 
 
-def redis_keys(number: str, variant: str) -> list[str]:
-    """The Redis keys a lookup of `number` in `variant` (in the active language) reads, for a caller
-    that can read them together with something else; [] without Redis as the cache."""
-    layer = _RedisLayer.get()
-    if layer is None or not numbering.is_well_formed((number or "").strip()):
-        return []
+# What a caller read for this lookup (see prefetched()): Redis values by key, or the SELECT's row.
+_PREFETCHED: ContextVar[tuple[dict, tuple | None] | None] = ContextVar(
+    "public_cache_prefetched", default=None
+)
+
+
+def lookup_read(number: str, variant: str) -> LookupRead | None:
+    """The LookupRead of `number` in `variant` (in the active language); None for a malformed number."""
+    number = (number or "").strip()
+    if not numbering.is_well_formed(number):
+        return None
     language = translation.get_language() or settings.LANGUAGE_CODE
-    return list(layer._keys(number.strip(), variant, language))
+    layer = _RedisLayer.get()
+    if layer is not None:
+        return LookupRead(keys=list(layer._keys(number, variant, language)))
+    alias = router.db_for_read(PublicView)
+    if alias != DEFAULT_DB_ALIAS:
+        return LookupRead(keys=[])
+    return LookupRead(keys=[], sql=_sql(connections[alias])[0], params=(variant, language, number))
 
 
 @contextmanager
-def prefetched(keys: Sequence[str], values: Sequence | None) -> Iterator[None]:
-    """Within the block, lookups take these keys' values (read by the caller) instead of asking
-    Redis for them again. api.fastpath reads them with the rate-limit hit: one round trip."""
-    token = _PREFETCHED.set(dict(zip(keys, values, strict=True)) if values is not None else None)
+def prefetched(read: LookupRead | None, values: Sequence | None, row: tuple | None) -> Iterator[None]:
+    """Within the block, lookups take what the caller read for `read` — the keys' `values`, the
+    SELECT's `row` (None: not read) — instead of reading it again."""
+    if read is None or (values is None and row is None):
+        yield
+        return
+    known = dict(zip(read.keys, values, strict=True)) if values is not None else {}
+    token = _PREFETCHED.set((known, (read.params, row) if row is not None else None))
     try:
         yield
     finally:
@@ -119,10 +143,14 @@ def cached(number: str, variant: str, build: Callable[[Case], str]) -> str:
 
 def _from_database(number, variant, language, build) -> tuple[int, datetime, str]:
     """(version, made at, body) of the stored rendering, made and stored first if need be."""
-    reader = connections[router.db_for_read(PublicView)]
-    with reader.cursor() as cursor:
-        cursor.execute(_sql(reader)[0], [variant, language, number])
-        row = cursor.fetchone()
+    read = (_PREFETCHED.get() or ({}, None))[1]
+    if read is not None and read[0] == (variant, language, number):
+        row = read[1] if read[1][0] is not None else None  # no case: every column NULL
+    else:
+        reader = connections[router.db_for_read(PublicView)]
+        with reader.cursor() as cursor:
+            cursor.execute(_sql(reader)[0], [variant, language, number])
+            row = cursor.fetchone()
     if row is None:
         raise not_found(number)
     version, stored_version, made_at, body = row
@@ -181,7 +209,7 @@ class _RedisLayer:
 
     def read(self, number, variant, language) -> str | None:
         version_key, body_key = self._keys(number, variant, language)
-        known = _PREFETCHED.get() or {}
+        known = (_PREFETCHED.get() or ({}, None))[0]
         if version_key in known and body_key in known:
             version, stored = known[version_key], known[body_key]
         else:

@@ -21,7 +21,6 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.cache import caches
@@ -55,28 +54,30 @@ def _window_end(now: float, period: int) -> int:
 
 def hit(bucket: str, period: int) -> tuple[int, int]:
     """Count one hit on `bucket` in the current `period`-second window: (hits, seconds left)."""
-    count, left, _ = hit_and_read(bucket, period, ())
+    count, left, _, _ = hit_and_read(bucket, period, None)
     return count, left
 
 
-def hit_and_read(bucket: str, period: int, keys: Sequence[str]) -> tuple[int, int, list | None]:
-    """hit(), and with the counters in one Redis server also GET the cache `keys` (made with the
-    cache's make_and_validate_key) in the same round trip: (hits, seconds left, the keys' values, or
-    None when they were not read). api.fastpath reads a lookup's stored rendering this way."""
+def hit_and_read(bucket: str, period: int, read) -> tuple[int, int, list | None, tuple | None]:
+    """hit(), and in the same round trip what `read` (a cases.public_cache.LookupRead, or None)
+    names, where the store allows: its `keys` with the counters in one Redis server, its one-row
+    `sql` with the counters in the same PostgreSQL database. (hits, seconds left, the keys' values or
+    None, the row — all NULL when there is none — or None when not read.) api.fastpath reads a
+    public lookup's stored rendering this way: one round trip instead of two."""
     now = time.time()
     ends = _window_end(now, period)
     cache = caches["default"]
-    values = None
+    values = row = None
     if isinstance(cache, RedisCache):
-        count, values = _hit_redis(cache, bucket, ends, period, keys)
+        count, values = _hit_redis(cache, bucket, ends, period, read.keys if read is not None else ())
     elif isinstance(cache, DatabaseCache):
         if settings.RATE_COUNTER_FILE:
             count, ends = _hit_file(str(settings.RATE_COUNTER_FILE), bucket, ends, now)
         else:
-            count, ends = _hit_database(bucket, ends, now)
+            count, ends, row = _hit_database(bucket, ends, now, read)
     else:
         count = _hit_cache(cache, bucket, ends, period)
-    return count, max(1, ends - int(now)), values
+    return count, max(1, ends - int(now)), values, row
 
 
 def _hit_redis(cache: RedisCache, bucket: str, ends: int, period: int, keys=()) -> tuple[int, list | None]:
@@ -102,22 +103,39 @@ def _hit_redis(cache: RedisCache, bucket: str, ends: int, period: int, keys=()) 
     return int(replies[0]), (replies[2] if read else None)
 
 
-def _hit_database(bucket: str, ends: int, now: float) -> tuple[int, int]:
+def _hit_database(bucket: str, ends: int, now: float, read=None) -> tuple[int, int, tuple | None]:
     # One statement in autocommit. On PostgreSQL the table is UNLOGGED (migration 0002): a hit writes
     # no WAL and its commit does not wait for the disk — losing the current window's hits in a crash
     # is harmless, and an fsync per public lookup would cap lookups at the disk's speed. (SQLite in
     # WAL mode with synchronous=NORMAL does not sync on commit anyway.)
     with connection.cursor() as cursor:
-        return _count(cursor, _UPSERT, _PRUNE, bucket, ends, now)
+        if read is None or not read.sql or connection.vendor != "postgresql":
+            return *_count(cursor, _UPSERT, _PRUNE, bucket, ends, now), None
+        # The read joined to the hit (PostgreSQL runs an INSERT in a WITH): one statement.
+        cursor.execute(
+            f"WITH hit AS ({_UPSERT}) SELECT hit.*, q.* FROM hit LEFT JOIN ({read.sql}) q ON TRUE",  # noqa: S608
+            [*_upsert_params(bucket, ends, now), *read.params],
+        )
+        count, window_ends, *row = cursor.fetchone()
+        _maybe_prune(cursor, _PRUNE, now)
+        return int(count), int(window_ends), tuple(row)
 
 
 def _count(cursor, upsert: str, prune: str, bucket: str, ends: int, now: float) -> tuple[int, int]:
     """Add the hit and return (hits, window end); now and then delete windows a day gone."""
-    cursor.execute(upsert, [bucket[:200], ends, int(now), int(now)])
+    cursor.execute(upsert, _upsert_params(bucket, ends, now))
     count, window_ends = cursor.fetchone()
+    _maybe_prune(cursor, prune, now)
+    return int(count), int(window_ends)
+
+
+def _upsert_params(bucket: str, ends: int, now: float) -> list:
+    return [bucket[:200], ends, int(now), int(now)]
+
+
+def _maybe_prune(cursor, prune: str, now: float) -> None:
     if random.random() < PRUNE_CHANCE:  # noqa: S311 (not security: when to tidy up)
         cursor.execute(prune, [int(now) - PRUNE_AFTER])
-    return int(count), int(window_ends)
 
 
 _FILE_SCHEMA = """

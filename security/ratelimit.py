@@ -8,7 +8,7 @@ shape its caller expects (a page, JSON, or an Open311 error), and is logged to `
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 
@@ -62,29 +62,29 @@ def rate_of(name: str) -> Rate | None:
 
 def check(request, name: str, *, key: str | None = None) -> Refusal | None:
     """Count this request against limit `name` (per client address, or per `key`); a Refusal past it."""
-    return check_and_read(request, name, (), key=key)[0]
+    return check_and_read(request, name, None, key=key)[0]
 
 
 def check_and_read(
-    request, name: str, keys: Sequence[str], *, key: str | None = None
-) -> tuple[Refusal | None, list | None]:
-    """check(), reading the Redis cache `keys` in the same round trip where the counters are in
-    Redis (security.counters.hit_and_read): (the refusal or None, the keys' values or None)."""
+    request, name: str, read, *, key: str | None = None
+) -> tuple[Refusal | None, list | None, tuple | None]:
+    """check(), reading what `read` names in the same round trip where the store allows
+    (security.counters.hit_and_read): (the refusal or None, Redis values or None, a row or None)."""
     rate = rate_of(name)
     if rate is None:
-        return None, None
+        return None, None, None
     if key is None:
         counted = request.__dict__.setdefault("_minsheng_rate_counted", set())
         if name in counted:
-            return None, None  # api.fastpath counted this request already, then handed it on
+            return None, None, None  # api.fastpath counted this request already, then handed it on
         counted.add(name)
     who = key if key is not None else rate_key(client_ip(request))
-    count, retry_after, values = counters.hit_and_read(f"{name}:{who}", rate.period, keys)
+    count, retry_after, values, row = counters.hit_and_read(f"{name}:{who}", rate.period, read)
     if count <= rate.count:
-        return None, values
+        return None, values, row
     refusal = Refusal(name, rate, retry_after)
     log_refusal(request, name, retry_after=retry_after, first=count == rate.count + 1)
-    return refusal, values
+    return refusal, values, row
 
 
 def log_refusal(request, limit: str, *, retry_after: int | None = None, first: bool = True, **extra) -> None:

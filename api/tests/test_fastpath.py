@@ -4,7 +4,10 @@ import re
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cases import services
 from cases.testing import case_in
@@ -251,3 +254,36 @@ def test_the_submission_limit_applies_on_the_shorter_stack(users, settings):
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0
     assert "frame-ancestors 'none'" in refused.headers["Content-Security-Policy"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL: the read joins the hit")
+@pytest.mark.parametrize("path", ["/api/v1/cases/{n}", "/open311/v2/requests/{n}.json"])
+def test_on_postgresql_a_lookup_and_its_rate_limit_hit_are_one_statement(client, users, settings, path):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.MINSHENG_RATE_LIMITS = {**settings.MINSHENG_RATE_LIMITS, "lookup": "1000/m"}
+    case = case_in("dispatched", users)
+    url = path.format(n=case.number)
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    assert len(queries.captured_queries) == 1
+    assert "security_ratecounter" in queries.captured_queries[0]["sql"]
+    # A change is seen at once, and an unknown number still gets the full stack's 404.
+    services.start(case, by=users["handler"])
+    assert client.get(paths(case)[0]).json()["stage"] == "handling"
+    assert client.get("/api/v1/cases/20991231-9999").status_code == 404
+
+
+def test_a_read_for_another_lookup_is_never_served(users):
+    # What the caller read is used only for the lookup it was read for (variant, language, number).
+    from cases import public_cache
+
+    case = case_in("dispatched", users)
+    read = public_cache.lookup_read(case.number, "api")
+    if not read.sql:
+        pytest.skip("with Redis as the cache the rendering is read by its keys")
+    wrong = (case.version, case.version, timezone.now(), "a body for something else")
+    with public_cache.prefetched(read, None, wrong):
+        body = public_cache.cached(case.number, "open311-json", lambda c: "built for open311")
+    assert body == "built for open311"

@@ -189,11 +189,11 @@ def test_with_the_read_joined_to_the_hit_a_change_is_still_seen_at_once_and_the_
 def test_with_two_redis_servers_the_rendering_is_read_on_its_own(users, redis_cache, settings):
     one = settings.CACHES["default"]
     settings.CACHES = {"default": {**one, "LOCATION": [REDIS_URL, REDIS_URL]}}  # a writer, a replica
-    keys = public_cache.redis_keys("20261128-0001", "api")
-    assert len(keys) == 2
-    count, _, values = counters.hit_and_read("lookup:test-two-servers", 60, keys)
-    assert count >= 1 and values is None
+    read = public_cache.lookup_read("20261128-0001", "api")
+    assert len(read.keys) == 2 and not read.sql
+    count, _, values, row = counters.hit_and_read("lookup:test-two-servers", 60, read)
+    assert count >= 1 and values is None and row is None
     settings.CACHES = {"default": one}
-    _, _, values = counters.hit_and_read("lookup:test-two-servers", 60, keys)
-    assert values == [None, None]
-    assert public_cache.redis_keys("not-a-number", "api") == []
+    _, _, values, row = counters.hit_and_read("lookup:test-two-servers", 60, read)
+    assert values == [None, None] and row is None
+    assert public_cache.lookup_read("not-a-number", "api") is None
