@@ -28,6 +28,17 @@ def png(name: str = "photo.png", size=(64, 48)) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
 
 
+# A resident's submission as the API takes it (JSON or form fields), with the reference data above.
+API_SUBMISSION = {
+    "category": "infrastructure",
+    "community": "zhuzhi",
+    "address": "3栋2单元5楼",
+    "description": "楼道灯坏了",
+    "name": "张桂兰",
+    "phone": "13800001234",
+}
+
+
 def setup_reference():
     """Communities, categories, departments, role groups and the demo accounts (no cases)."""
     load_reference_data()

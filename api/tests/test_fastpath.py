@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import services
-from cases.testing import case_in
+from cases.testing import API_SUBMISSION, case_in
 
 FAST = "api.fastpath.PublicLookupMiddleware"
 HEADERS = (
@@ -118,14 +118,7 @@ def test_the_lookup_limit_counts_each_request_once_on_either_path(client, users,
 
 # The shorter stack: anonymous submissions and the Open311 list (api.fastpath.LEAN_MIDDLEWARE).
 
-SUBMISSION = {
-    "category": "infrastructure",
-    "community": "zhuzhi",
-    "address": "3栋2单元5楼",
-    "description": "楼道灯坏了",
-    "name": "张桂兰",
-    "phone": "13800001234",
-}
+SUBMISSION = API_SUBMISSION
 OPEN311 = {
     "service_code": "infrastructure",
     "attribute[community]": "zhuzhi",

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cases.models import Case
+from cases.testing import API_SUBMISSION
 
 from .conftest import post_json
 
@@ -27,14 +28,7 @@ BAD = {
     "c1-control": "漏水\x85",
     "lone-surrogate": "漏水\ud800",
 }
-FIELDS = {
-    "category": "infrastructure",
-    "community": "zhuzhi",
-    "address": "3栋2单元5楼",
-    "description": "楼道灯坏了",
-    "name": "张桂兰",
-    "phone": "13800001234",
-}
+FIELDS = API_SUBMISSION
 
 
 def _json(data) -> str:

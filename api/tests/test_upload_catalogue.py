@@ -8,17 +8,10 @@ upload to test."""
 import pytest
 
 from cases.models import Case, Resolution
-from cases.testing import case_in, jpeg
+from cases.testing import API_SUBMISSION, case_in, jpeg
 from cases.testing_uploads import ACCEPTED, PHOTOS, assert_nothing_stored, assert_photos_stored
 
-FIELDS = {
-    "category": "infrastructure",
-    "community": "zhuzhi",
-    "address": "3栋2单元5楼",
-    "description": "楼道灯坏了",
-    "name": "张桂兰",
-    "phone": "13800001234",
-}
+FIELDS = API_SUBMISSION
 
 
 def _rejected_clearly(response, entry) -> None:

@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case
-from cases.testing import case_in, submit
+from cases.testing import API_SUBMISSION, case_in, submit
 from minsheng import routers
 from web.tests.helpers import submission
 
@@ -147,14 +147,6 @@ def test_replica_reads_can_be_turned_off(client, users, settings):
 
 def test_an_api_submission_pins_its_client_to_the_primary_too(users):
     # Anonymous API submissions take api.fastpath's shorter stack, which keeps this middleware.
-    body = {
-        "category": "infrastructure",
-        "community": "zhuzhi",
-        "address": "3栋",
-        "description": "楼道灯坏了",
-        "name": "张桂兰",
-        "phone": "13800001234",
-    }
-    response = Client().post("/api/v1/cases", body, content_type="application/json")
+    response = Client().post("/api/v1/cases", API_SUBMISSION, content_type="application/json")
     assert response.status_code == 201
     assert response.cookies[routers.PIN_COOKIE]["httponly"]
