@@ -88,10 +88,16 @@ class LookupRead:
     params: tuple = ()
 
 
-# What a caller read for this lookup (see prefetched()): Redis values by key, or the SELECT's row.
-_PREFETCHED: ContextVar[tuple[dict, tuple | None] | None] = ContextVar(
-    "public_cache_prefetched", default=None
-)
+@dataclass(frozen=True)
+class _Prefetched:
+    """What a caller read for a lookup (see prefetched())."""
+
+    values: dict  # Redis values by key
+    params: tuple = ()  # the SELECT's (variant, language, number) …
+    row: tuple | None = None  # … and its row (None: not read)
+
+
+_PREFETCHED: ContextVar[_Prefetched | None] = ContextVar("public_cache_prefetched", default=None)
 
 
 def lookup_read(number: str, variant: str) -> LookupRead | None:
@@ -117,7 +123,7 @@ def prefetched(read: LookupRead | None, values: Sequence | None, row: tuple | No
         yield
         return
     known = dict(zip(read.keys, values, strict=True)) if values is not None else {}
-    token = _PREFETCHED.set((known, (read.params, row) if row is not None else None))
+    token = _PREFETCHED.set(_Prefetched(known, read.params, row))
     try:
         yield
     finally:
@@ -143,9 +149,9 @@ def cached(number: str, variant: str, build: Callable[[Case], str]) -> str:
 
 def _from_database(number, variant, language, build) -> tuple[int, datetime, str]:
     """(version, made at, body) of the stored rendering, made and stored first if need be."""
-    read = (_PREFETCHED.get() or ({}, None))[1]
-    if read is not None and read[0] == (variant, language, number):
-        row = read[1] if read[1][0] is not None else None  # no case: every column NULL
+    known = _PREFETCHED.get()
+    if known is not None and known.row is not None and known.params == (variant, language, number):
+        row = known.row if known.row[0] is not None else None  # no case: every column NULL
     else:
         reader = connections[router.db_for_read(PublicView)]
         with reader.cursor() as cursor:
@@ -209,9 +215,10 @@ class _RedisLayer:
 
     def read(self, number, variant, language) -> str | None:
         version_key, body_key = self._keys(number, variant, language)
-        known = (_PREFETCHED.get() or ({}, None))[0]
-        if version_key in known and body_key in known:
-            version, stored = known[version_key], known[body_key]
+        known = _PREFETCHED.get()
+        values = known.values if known is not None else {}
+        if version_key in values and body_key in values:
+            version, stored = values[version_key], values[body_key]
         else:
             try:
                 version, stored = self._client(version_key).mget(version_key, body_key)
