@@ -6,6 +6,7 @@ and may be anything. With TRUSTED_PROXY_COUNT = 0 (no proxy) the header is ignor
 """
 
 import ipaddress
+from functools import lru_cache
 
 from django.conf import settings
 
@@ -24,6 +25,9 @@ def client_ip(request) -> str | None:
     return _normalized(entries[-count]) or _normalized(remote)
 
 
+# Both are pure functions of a string, asked on every request: parsing an address costs more than
+# the rest of a cached progress lookup's own work, and the same few addresses come back.
+@lru_cache(maxsize=4096)
 def _normalized(raw: str | None) -> str | None:
     if not raw:
         return None
@@ -36,6 +40,7 @@ def _normalized(raw: str | None) -> str | None:
     return str(address)
 
 
+@lru_cache(maxsize=4096)
 def rate_key(address: str | None) -> str:
     """What a per-address limit counts: the IPv4 address, or the /64 of an IPv6 address (one home
     or phone gets a whole /64, and could otherwise take a fresh address for every request)."""

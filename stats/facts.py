@@ -176,7 +176,9 @@ def upsert(deltas: dict) -> None:
 def _upsert(rows: list) -> None:
     if not rows:
         return
-    used = tuple(i for i in range(len(COLUMNS)) if any(vector[i] for _key, vector in rows))
+    # The columns some row adds to (every vector has len(COLUMNS) entries).
+    columns = zip(*(vector for _key, vector in rows), strict=True)
+    used = tuple(i for i, column in enumerate(columns) if any(column))
     params: list = []
     for key, vector in rows:
         params.extend(key)
