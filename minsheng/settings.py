@@ -166,7 +166,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
 # PostgreSQL binds parameters itself and keeps a statement that a connection has run five times
 # prepared (psycopg's prepare_threshold): a public lookup or a submission is then parsed and planned
 # once per connection instead of on every request (alternated runs at c = 8: lookups +36–70 % in
-# 3 rounds of 4, submissions +9–35 % in 4 of 4; the server's CPU per request −35 to −65 %). Django
+# 3 rounds of 4, submissions +9–35 % in 4 of 4; PostgreSQL's CPU per request −37 to −65 %). Django
 # leaves both off so that transaction-mode poolers (PgBouncer before 1.21) keep working; behind one,
 # set DATABASE_PREPARED_STATEMENTS=0.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
