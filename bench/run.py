@@ -97,10 +97,10 @@ def population(env, cases: int) -> int:
         manage(env, "generate_cases", "--cases", str(cases - have))
         print(f"  generated {cases - have} cases in {time.monotonic() - started:.0f} s")
         if env["BENCH_DB"] == "postgresql":
-            # Measure a database in its settled state, not the minutes after a bulk load: until
-            # VACUUM has set the rows' hint bits and visibility map, the first readers of each page
-            # write it, and the checkpoint of a million new rows competes for the disk (lookups
-            # right after loading 1M cases ran at two thirds of their speed a few minutes later).
+            # Measure a settled database, as a long-running server's would be, not the minutes
+            # after a bulk load: vacuumed (hint bits and visibility map set, which the first
+            # readers of each page would otherwise write) and checkpointed (the new rows written
+            # out, not competing with the measurement for the disk).
             started = time.monotonic()
             for sql in ("VACUUM (ANALYZE)", "CHECKPOINT"):
                 subprocess.run(["psql", env["DATABASE_URL"], "-qc", sql], check=True)
@@ -349,7 +349,7 @@ def main() -> int:
                 # statistics, as autovacuum would within a minute on a real server (this machine's
                 # PostgreSQL runs without it). Otherwise a connection that prepared the lookup while
                 # the table was nearly empty keeps a plan that scans it (a fresh database measured
-                # 0.34 of the ceiling for lookups, 0.45 once analysed).
+                # 0.30-0.34 of the ceiling for lookups without this, 0.42-0.47 with it).
                 subprocess.run(["psql", env["DATABASE_URL"], "-qc", "ANALYZE"], check=True)
         raw: dict[tuple[str, int], list[dict]] = {}
         ceiling_script = write_script(tmp, "z", LUA_LOOKUP, "/ceiling")
