@@ -25,14 +25,24 @@ def client_ip(request) -> str | None:
     return _normalized(entries[-count]) or _normalized(remote)
 
 
-# Both are pure functions of a string, asked on every request, and the same addresses come back:
-# remembered, the two cost 0.1 µs instead of 4.7 µs of parsing (timeit).
-@lru_cache(maxsize=4096)
+# The longest text an address can be ("ffff:…:255.255.255.255", or an IPv6 address with a zone).
+LONGEST_ADDRESS = 64
+
+
 def _normalized(raw: str | None) -> str | None:
-    if not raw:
-        return None
+    raw = (raw or "").strip()
+    if not raw or len(raw) > LONGEST_ADDRESS:
+        return None  # not an address: never parsed, never remembered
+    return _parsed(raw)
+
+
+# Both are pure functions of a short string, asked on every request, and the same addresses come
+# back: remembered, the two cost 0.1 µs instead of 4.7 µs of parsing (timeit). Only what fits an
+# address reaches them, so the memory they keep stays small whatever a client sends.
+@lru_cache(maxsize=4096)
+def _parsed(raw: str) -> str | None:
     try:
-        address = ipaddress.ip_address(raw.strip())
+        address = ipaddress.ip_address(raw)
     except ValueError:
         return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:

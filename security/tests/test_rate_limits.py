@@ -332,3 +332,17 @@ def test_the_window_is_counted_from_the_clock(client, users, limits):
     with time_machine.travel(at("10:00:59"), tick=False):
         response = exhaust(lambda: client.get(f"/cases/{case.number}"), 3)
     assert response["Retry-After"] == "1"
+
+
+def test_a_forwarded_entry_too_long_to_be_an_address_counts_as_the_socket_and_is_not_remembered(rf, settings):
+    from security import client
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    before = client._parsed.cache_info().currsize
+    for i in range(50):
+        request = rf.get("/", HTTP_X_FORWARDED_FOR=f"{'9' * 5000}{i}", REMOTE_ADDR="127.0.0.1")
+        assert client.client_ip(request) == "127.0.0.1"
+    # At most the socket's address was added: none of the 5,000-character entries.
+    assert client._parsed.cache_info().currsize <= before + 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=" ::ffff:203.0.113.9 ", REMOTE_ADDR="127.0.0.1")
+    assert client.client_ip(request) == "203.0.113.9"
