@@ -1,4 +1,5 @@
-"""PostgreSQL whose per-request connection health check costs no round trip while nothing is wrong.
+"""PostgreSQL whose per-request connection health check costs no round trip while nothing is wrong,
+and whose timestamps are read by psycopg's compiled loader.
 
 With CONN_HEALTH_CHECKS (settings), Django asks a kept connection `SELECT 1` before its first query
 of each request, so that a connection the server has dropped (a restart, a fail-over, an idle
@@ -11,14 +12,56 @@ nothing (we LISTEN for nothing, so the server sends nothing unasked). So the soc
 without waiting: nothing to read, the connection is as it was left; anything to read, the usual
 `SELECT 1` decides, and Django replaces the connection if it fails. A peer that vanished without a
 word (a cut cable) is not seen by either check until TCP gives up; the request then fails as before.
+
+Timestamps: Django reads every `timestamp with time zone` through a Python subclass of psycopg's
+loader that sets the tzinfo to the connection's zone; psycopg's own loader is compiled (C, in
+psycopg-binary), but a Python subclass runs the pure-Python parser: 5–10 µs a value on the bench
+machine against 0.3–0.6 µs (15,000 values read both ways), a quarter of the worker's time
+for an Open311 list of 100 cases and 2 % of a public lookup's.
+With time zone support on and the session in UTC (Django sets it so when it connects), psycopg's
+loader gives the very same aware datetimes (tzinfo datetime.UTC), so the connection uses it, and
+a cursor falls back to Django's loader whenever that no longer holds (a test switching settings).
 """
 
 import select
+from datetime import UTC
 
 from django.db.backends.postgresql import base
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from psycopg.types.datetime import TimestamptzLoader
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    # Whether this connection reads timestamps with psycopg's own (compiled) loader.
+    _timestamptz_native = False
+
+    def init_connection_state(self):
+        super().init_connection_state()
+        self._timestamptz_native = False
+        if self.connection is not None and not self.pool and self._session_in_utc():
+            # Registering psycopg's class gives its compiled version where psycopg has one.
+            self.connection.adapters.register_loader("timestamptz", TimestamptzLoader)
+            self._timestamptz_native = True
+
+    def _session_in_utc(self) -> bool:
+        return self.timezone is UTC and self.connection.info.parameter_status("TimeZone") == "UTC"
+
+    def create_cursor(self, name=None):
+        if not self._timestamptz_native:
+            return super().create_cursor(name)
+        if name:  # a server-side cursor (QuerySet.iterator()), as Django's create_cursor makes it
+            if self.settings_dict["OPTIONS"].get("server_side_binding") is not True:
+                cursor = base.ServerSideCursor(
+                    self.connection, name=name, scrollable=False, withhold=self.connection.autocommit
+                )
+            else:
+                cursor = self.connection.cursor(name, scrollable=False, withhold=self.connection.autocommit)
+        else:
+            cursor = self.connection.cursor()
+        if not self._session_in_utc():
+            register_tzloader(self.timezone, cursor)  # what Django's own create_cursor would do
+        return cursor
+
     def is_usable(self):
         connection = self.connection
         if connection is None or connection.closed or connection.broken:
