@@ -421,7 +421,7 @@ def warm(server: Server, numbers: list[str]) -> None:
     The lookups are then measured on a warm store of public renderings (cases.public_cache), which is
     what a storm of residents re-checking their cases meets; the first, cold lookup of a case costs
     about ten queries. Its time is measured one request at a time on the first cases and printed; the
-    rest are warmed four at a time, which keeps both workers busy (half the wait of doing it in turn).
+    rest are warmed four at a time, which keeps both workers busy.
     """
     paths = ("/api/v1/cases/{n}", "/open311/v2/requests/{n}.json", "/cases/{n}")
     urls = [server.url + path.format(n=number) for number in numbers for path in paths]
@@ -437,7 +437,10 @@ def warm(server: Server, numbers: list[str]) -> None:
     each = (time.monotonic() - started) / max(1, len(timed)) * 1000
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(fetch, urls[COLD_TIMED:]))
-    print(f"==> warmed {len(numbers)} cases × {len(paths)} renderings: {each:.1f} ms per cold lookup (c=1)")
+    print(
+        f"==> warmed {len(numbers)} cases × {len(paths)} renderings in {time.monotonic() - started:.0f} s: "
+        f"{each:.1f} ms per cold lookup (c=1)"
+    )
 
 
 if __name__ == "__main__":
