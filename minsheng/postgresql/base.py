@@ -38,13 +38,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def init_connection_state(self):
         super().init_connection_state()
         self._timestamptz_native = False
-        if self.connection is not None and not self.pool and self._session_in_utc():
+        if (
+            self.connection is not None
+            and not self.pool
+            and self.timezone is UTC
+            and self.connection.info.parameter_status("TimeZone") == "UTC"
+        ):
             # Registering psycopg's class gives its compiled version where psycopg has one.
             self.connection.adapters.register_loader("timestamptz", TimestamptzLoader)
             self._timestamptz_native = True
-
-    def _session_in_utc(self) -> bool:
-        return self.timezone is UTC and self.connection.info.parameter_status("TimeZone") == "UTC"
 
     def create_cursor(self, name=None):
         if not self._timestamptz_native:
@@ -58,7 +60,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 cursor = self.connection.cursor(name, scrollable=False, withhold=self.connection.autocommit)
         else:
             cursor = self.connection.cursor()
-        if not self._session_in_utc():
+        # Django moves the session to its time zone whenever that changes (a test turning USE_TZ
+        # off): the session is in UTC exactly when the connection's time zone is.
+        if self.timezone is not UTC:
             register_tzloader(self.timezone, cursor)  # what Django's own create_cursor would do
         return cursor
 
