@@ -36,6 +36,7 @@ from django.utils.module_loading import import_string
 from cases import public_cache
 from cases.errors import CaseNotFound
 from minsheng import routers
+from minsheng.prepared import prepared_statements
 
 _API = re.compile(r"/api/v1/cases/(?P<number>[0-9-]{1,32})")
 _OPEN311 = re.compile(r"/open311/v2/requests/(?P<number>[0-9-]{1,32})\.(?P<fmt>json|xml)")
@@ -98,7 +99,8 @@ class PublicLookupMiddleware:
 
     def __call__(self, request):
         if request.method == "GET" and not request.META.get("QUERY_STRING"):
-            response = self._answer(request)
+            with prepared_statements():
+                response = self._answer(request)
             if response is not None:
                 return response
         lean = _LEAN_PATHS.get(request.method)

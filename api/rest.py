@@ -25,6 +25,7 @@ from cases.errors import (
     TooManyAttempts,
 )
 from cases.models import Category, Community, Department, Score
+from minsheng.prepared import prepared_for
 from security import responses as refusals
 from security.ratelimit import limit
 
@@ -346,6 +347,7 @@ def _has_token(request) -> bool:
     tags=["cases"],
     summary="Submit a case (JSON, or multipart/form-data with photos)",
 )
+@prepared_for("POST")
 @limit("submit", methods=["POST"], respond=refusals.json, exempt=lambda request: _has_token(request))
 def submit_case(request, response: HttpResponse):
     """Without a token: the resident. With a volunteer's or intake officer's token: for a resident

@@ -1,5 +1,6 @@
 """PostgreSQL whose per-request connection health check costs no round trip while nothing is wrong,
-and whose timestamps are read by psycopg's compiled loader.
+whose timestamps are read by psycopg's compiled loader, and which keeps statements prepared only on
+the public hot paths (PreparingCursor; why in minsheng.prepared).
 
 With CONN_HEALTH_CHECKS (settings), Django asks a kept connection `SELECT 1` before its first query
 of each request, so that a connection the server has dropped (a restart, a fail-over, an idle
@@ -30,10 +31,29 @@ from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from psycopg.types.datetime import TimestamptzLoader
 
+from minsheng import prepared
+
+
+class PreparingCursor(base.ServerBindingCursor):
+    """Django's server-binding cursor, preparing statements only inside
+    minsheng.prepared.prepared_statements() (see that module); elsewhere each is planned for its
+    own values."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        if prepare is None and not prepared.ACTIVE.get():
+            prepare = False
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     # Whether this connection reads timestamps with psycopg's own (compiled) loader.
     _timestamptz_native = False
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if params.get("cursor_factory") is base.ServerBindingCursor:
+            params["cursor_factory"] = PreparingCursor
+        return params
 
     def init_connection_state(self):
         super().init_connection_state()
