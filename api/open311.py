@@ -38,7 +38,7 @@ from django.views.decorators.csrf import csrf_exempt
 from cases import idempotency, public_cache
 from cases import services as case_services
 from cases.errors import CaseNotFound, InvalidKey, KeyReused
-from cases.models import AgeBand, Attachment, Case, CaseEvent, Category, Community, State
+from cases.models import OPEN_STATES, AgeBand, Attachment, Case, CaseEvent, Category, Community, State
 from cases.validation import has_control_characters
 from minsheng.prepared import prepared_for, prepared_statements
 from security import ratelimit
@@ -53,8 +53,8 @@ CHANGESET = "2026-11-27 00:00"
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 DEFAULT_SPAN = timedelta(days=90)
 MAX_REQUESTS = 1000
-OPEN_STATES = {State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING}
-CLOSED_STATES = {State.COMPLETED, State.CLOSED, State.REJECTED}
+# Open311's two statuses: a completed case is closed to it, whatever the resident's rating.
+CLOSED_STATES = (State.COMPLETED, State.CLOSED, State.REJECTED)
 # The XML element of each item in a list, by the list's element (the JSON is the spec's Spark mapping).
 _ITEM_TAG = {
     "services": "service",
@@ -464,9 +464,9 @@ def _query(params) -> list[dict]:
             raise Open311Error(400, _("status 只能是 open 或 closed。"))
         states = set()
         if "open" in statuses:
-            states |= OPEN_STATES
+            states.update(OPEN_STATES)
         if "closed" in statuses:
-            states |= CLOSED_STATES
+            states.update(CLOSED_STATES)
         qs = qs.filter(state__in=states)
 
     start = _when(arg("start_date"), "start_date") if arg("start_date") else None

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import rows
-from .models import Case, Category, State
+from .models import OPEN_STATES, Case, Category, State
 
 # Far enough for any real limit; stops a calendar with no working day at all from looping forever.
 MAX_DAYS = 3 * 366
@@ -139,12 +139,7 @@ def stage_due_at(case: Case, target: str, start: datetime) -> datetime | None:
 
 def due_status(case: Case, now: datetime | None = None, calendar: WorkCalendar | None = None) -> str:
     """On time, due soon (within the last 20% of the stage's limit) or overdue; '' when none applies."""
-    if case.due_at is None or case.state not in (
-        State.SUBMITTED,
-        State.ACCEPTED,
-        State.DISPATCHED,
-        State.HANDLING,
-    ):
+    if case.due_at is None or case.state not in OPEN_STATES:
         return DueStatus.NONE
     now = now or timezone.now()
     if case.due_at <= now:

@@ -15,6 +15,7 @@ from . import deadlines, roles, security, services, workflow
 from .access import PHONE_LOOKUP, record_view, visible_cases
 from .errors import InvalidMove, NotAllowed
 from .models import (
+    OPEN_STATES,
     Case,
     Category,
     Channel,
@@ -29,8 +30,6 @@ from .models import (
 from .selectors import plain_when
 from .validation import MAX_COMMENT, clean_text, normalize_phone
 from .workflow import Action
-
-OPEN_STATES = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING]
 
 
 def desks_of(user) -> QuerySet[HelpDesk]:

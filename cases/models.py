@@ -18,6 +18,13 @@ class State(models.TextChoices):
     REJECTED = "rejected", _("不予受理")
 
 
+# Open (在办): not yet completed, so the stage's time limit runs and the case can be overdue.
+OPEN_STATES = (State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING)
+# Not yet closed: a completed case still waits for the resident's rating, and the volunteer who
+# submitted it follows it until then (回访). Migration 0008's partial index covers these.
+UNCLOSED_STATES = (*OPEN_STATES, State.COMPLETED)
+
+
 class Channel(models.TextChoices):
     ONLINE = "online", _("线上自助")
     HELP_DESK = "help_desk", _("代办岗")

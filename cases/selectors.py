@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from . import roles
 from .access import visible_cases
-from .models import Attachment, Case, CaseEvent, Resolution, State
+from .models import OPEN_STATES, UNCLOSED_STATES, Attachment, Case, CaseEvent, Resolution, State
 from .validation import mask_name
 from .workflow import Action
 
@@ -144,10 +144,10 @@ def queue(user) -> QuerySet[Case]:
     elif roles.has_role(user, roles.HANDLER):
         states = [State.DISPATCHED, State.HANDLING]
     elif roles.has_role(user, roles.SUPERVISOR):
-        states = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING]
+        states = OPEN_STATES
     elif roles.has_role(user, roles.VOLUNTEER):
         # A volunteer follows their residents' cases until the rating (回访).
-        states = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING, State.COMPLETED]
+        states = UNCLOSED_STATES
     else:
         return qs.none()
     return qs.filter(state__in=states).order_by("submitted_at", "id")

@@ -15,12 +15,11 @@ from django.utils.translation import gettext as _
 
 from . import roles, security, workflow
 from .errors import Conflict, InvalidMove, NotAllowed
-from .models import Case, CaseEvent, Extension, PersonalDataAccess, State
+from .models import OPEN_STATES, Case, CaseEvent, Extension, PersonalDataAccess, State
 from .services import stored_language
 from .validation import MAX_REASON, clean_text
 from .workflow import Action
 
-OPEN_STATES = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING]
 MAX_EXTENSION_DAYS = 60
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from cases import roles
 from cases.models import (
+    OPEN_STATES,
     AgeBand,
     Case,
     Category,
@@ -27,7 +28,6 @@ from cases.models import (
     HelpDesk,
     Rating,
     Score,
-    State,
 )
 
 from .forms import Filters
@@ -35,7 +35,6 @@ from .models import BUCKET_BOUNDS, BUCKET_COUNT, COLUMNS, COUNTERS, GROUPS, STAG
 
 # The counters the API publishes as they are (the histograms are published per stage).
 COUNTERS_PUBLIC = COUNTERS
-OPEN_STATES = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING]
 SATISFIED_WEIGHT = 1.0
 BASICALLY_WEIGHT = 0.9
 FEEDBACK_LIMIT = 20

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import access, idempotency, public_cache, roles, selectors, services, workflow
 from cases import voice as voice_notes
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
-from cases.models import Attachment, Channel, Rating, State
+from cases.models import OPEN_STATES, Attachment, Channel, Rating, State
 from cases.validation import mask_phone
 from cases.workflow import Action
 from security.ratelimit import limit
@@ -36,7 +36,6 @@ from . import forms, idempotent
 PAGE_SIZE = 50
 # Roles that may use the staff pages at all; what each may do is decided by cases.workflow.
 STAFF_ROLES = (roles.INTAKE, roles.HANDLER, roles.SUPERVISOR, roles.VOLUNTEER)
-OPEN_STATES = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING, State.COMPLETED]
 
 
 def _error_page(request, status: int, message: str, *, title: str = ""):
@@ -325,12 +324,7 @@ def staff_required(view):
 @require_GET
 def staff_home(request):
     user = request.user
-    if roles.has_role(user, roles.INTAKE, roles.HANDLER, roles.SUPERVISOR):
-        cases = selectors.queue(user)
-    else:
-        # Volunteers follow the cases they submitted for residents.
-        cases = access.visible_cases(user).filter(state__in=OPEN_STATES).order_by("submitted_at", "id")
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.queue(user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "web/staff/queue.html",

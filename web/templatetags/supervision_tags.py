@@ -4,8 +4,7 @@ from django import template
 from django.utils import timezone
 
 from cases import deadlines, roles
-from cases.models import State
-from cases.supervision import OPEN_STATES
+from cases.models import OPEN_STATES, State
 
 register = template.Library()
 

@@ -104,6 +104,21 @@ def test_the_queue_flags_overdue_cases(client, users):
     assert "已超时" in page
 
 
+def test_a_completed_case_past_its_deadline_is_not_flagged_overdue(client, users):
+    # Completed on time, then waiting days for the resident's rating: the volunteer still follows
+    # it, but its time limit no longer runs, so neither the queue nor the case page calls it late.
+    done = case_in("completed", users, channel="help_desk", by=users["volunteer"])
+    late = submit(channel="help_desk", by=users["volunteer"])
+    past = timezone.now() - timedelta(days=3)
+    Case.objects.filter(pk__in=[done.pk, late.pk]).update(due_at=past)
+    client.force_login(users["volunteer"])
+    queue = text(client.get("/staff/"))
+    assert done.number in queue and late.number in queue
+    assert queue.count('class="overdue"') == 1 and queue.count("已超时") == 1
+    assert "已超时" not in text(client.get(f"/staff/cases/{done.number}"))
+    assert "已超时" in text(client.get(f"/staff/cases/{late.number}"))
+
+
 def test_the_queue_is_paginated_by_fifty(client, users):
     for _ in range(51):
         submit()
