@@ -10,9 +10,10 @@ For a query whose best plan depends on its values it can be far worse: the intak
 dashboard 380 → 1,200 ms (in-process, 14 requests in a row; README, "What changed").
 
 So minsheng.postgresql prepares a statement only while prepared_statements() is active — around the
-public lookups (api.fastpath), the API and Open311 submissions, and the Open311 list when no
-category or status narrows it — and everything else is planned for its own values each time, as
-Django does by default. Nothing here touches SQLite.
+public lookups (api.fastpath), the resident's progress page and the page with a new case's number,
+every submission (the API, Open311, the resident's form, elder mode, the help desk), and the Open311
+list when no category or status narrows it — and everything else is planned for its own values each
+time, as Django does by default. Nothing here touches SQLite.
 """
 
 from collections.abc import Callable

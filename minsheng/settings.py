@@ -163,13 +163,13 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         conn_health_checks=True,
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-# PostgreSQL binds parameters itself, and a statement of the public hot paths (lookups, submissions,
-# the unfiltered Open311 list: see minsheng.prepared) that a connection has run five times is kept
-# prepared (psycopg's prepare_threshold): it is then parsed and planned once per connection instead
-# of on every request (alternated runs at c = 8: lookups +36–70 % in 3 rounds of 4, submissions
-# +9–35 % in 4 of 4; PostgreSQL's CPU per request −37 to −65 %). Every other query is planned for its
-# own values each time. Django leaves both off so that transaction-mode poolers (PgBouncer before
-# 1.21) keep working; behind one, set DATABASE_PREPARED_STATEMENTS=0.
+# PostgreSQL binds parameters itself, and a statement of the public hot paths (lookups and progress
+# pages, submissions, the unfiltered Open311 list: see minsheng.prepared) that a connection has run
+# five times is kept prepared (psycopg's prepare_threshold): it is then parsed and planned once per
+# connection instead of on every request (alternated runs at c = 8: lookups +36–70 % in 3 rounds of
+# 4, submissions +9–35 % in 4 of 4; PostgreSQL's CPU per request −37 to −65 %). Every other query is
+# planned for its own values each time. Django leaves both off so that transaction-mode poolers
+# (PgBouncer before 1.21) keep working; behind one, set DATABASE_PREPARED_STATEMENTS=0.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 for _database in DATABASES.values():
     # django.db.backends.postgresql, whose health check polls the socket before it asks the

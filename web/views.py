@@ -29,6 +29,7 @@ from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllo
 from cases.models import OPEN_STATES, Attachment, Channel, Rating, State
 from cases.validation import mask_phone
 from cases.workflow import Action
+from minsheng.prepared import prepared_for
 from security.ratelimit import limit
 
 from . import forms, idempotent
@@ -98,6 +99,7 @@ def lookup(request):
 
 @require_POST
 @limit("submit")
+@prepared_for("POST")
 def submit(request):
     form = forms.SubmitCaseForm(request.POST, request.FILES)
     status = 400
@@ -133,6 +135,7 @@ def submit(request):
 
 @require_GET
 @limit("lookup")
+@prepared_for("GET")
 def submitted(request, number):
     try:
         case = access.case_for_public(number)
@@ -193,6 +196,7 @@ def _shared_page(request) -> bool:
 
 @require_GET
 @limit("lookup")
+@prepared_for("GET")
 def progress(request, number):
     try:
         if not _shared_page(request):

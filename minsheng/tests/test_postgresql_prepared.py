@@ -89,3 +89,38 @@ def test_the_open311_list_stays_prepared_unless_a_category_or_status_is_asked_fo
         for _ in range(RUNS):
             assert case.number in client.get(f"/open311/v2/requests.json?{query}").content.decode()
     assert len(kept(LIST_ORDER)) == 1  # each filtered list planned for its values
+
+
+CASE_INSERT = 'INSERT INTO "cases_case"'
+
+
+def forget_prepared():
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # psycopg forgets its own list too
+    assert kept() == []
+
+
+def test_the_resident_pages_and_every_submission_form_keep_their_statements_prepared(users, client):
+    from web.tests.helpers import submission
+    from web.tests.test_desk_submit import _post as desk_post
+    from web.tests.test_elder_flow import _place, _problem, _send
+
+    case = submit()
+    for _ in range(RUNS):
+        assert case.number in client.get(f"/cases/{case.number}").content.decode()
+    assert len(kept('"cases_publicview"')) == 1  # the progress page's stored rendering
+    assert kept(CASE_INSERT) == []
+    # The resident's form, elder mode and the help desk, each starting with nothing prepared.
+    for send in (
+        lambda i: client.post("/cases/new", submission(description=f"楼道灯不亮了,第{i}次", photos=[])),
+        lambda i: (_problem(client, description=f"楼道灯不亮了,第{i}次"), _place(client), _send(client))[-1],
+    ):
+        for i in range(RUNS):
+            assert send(i).status_code == 302
+        assert len(kept(CASE_INSERT)) == 1
+        forget_prepared()
+    client.force_login(users["volunteer"])
+    for i in range(RUNS):
+        assert desk_post(client, description=f"楼道灯不亮了,第{i}次").status_code == 302
+    assert len(kept(CASE_INSERT)) == 1
+    assert Case.objects.count() == 1 + 3 * RUNS
