@@ -146,3 +146,19 @@ def test_a_fractional_numerator_keeps_its_decimal_when_grouped():
         with translation.override(language):
             html = render_to_string("stats/_rate.html", {"rate": rate})
         assert "351,823.3" in html and "399,799" in html, language
+
+
+def test_the_case_list_flags_only_open_cases_past_their_time_limit(supervisor_client, users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.models import Case
+
+    late = submit()
+    done = case_in("completed", users)  # completed in time; its deadline passes while it awaits a rating
+    Case.objects.filter(pk__in=[late.pk, done.pk]).update(due_at=timezone.now() - timedelta(days=2))
+    html = supervisor_client.get("/supervisor/cases").content.decode()
+    rows = {number: html.split(number, 1)[1].split("</tr>", 1)[0] for number in (late.number, done.number)}
+    assert "已超时" in rows[late.number]
+    assert "已超时" not in rows[done.number]
