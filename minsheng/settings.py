@@ -80,7 +80,7 @@ MIDDLEWARE = [
     # Anonymous progress lookups (API, Open311) need nothing below: answered here, with the same
     # Content-Security-Policy header as below (see the module).
     "api.fastpath.PublicLookupMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "minsheng.csp.PrebuiltCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
