@@ -7,6 +7,9 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("favicon.ico", views.favicon),
+    path("language", views.language, name="language"),
+    # Django's set_language form, which the pages used before the link above: progress pages stored
+    # before an upgrade (cases.public_cache, at most MAX_AGE old) may still post to it.
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/lookup", views.lookup, name="lookup"),
     path("cases/new", views.submit, name="submit"),
