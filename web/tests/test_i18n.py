@@ -72,3 +72,9 @@ def test_a_page_stored_before_the_link_can_still_switch_with_the_old_form(client
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302
     assert '<html lang="en">' in text(client.get("/"))
+
+
+def test_the_refusal_is_in_the_visitors_language(client, users):
+    response = client.get("/language", {"language": "fr"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "This language is not offered here." in text(response)
