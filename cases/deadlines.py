@@ -137,12 +137,18 @@ def stage_due_at(case: Case, target: str, start: datetime) -> datetime | None:
     return add_limit(case.category, start, hours)
 
 
+def is_overdue(case: Case, now: datetime | None = None) -> bool:
+    """Past its time limit while the limit still runs: a completed case keeps its last deadline,
+    but is no longer late however long it waits for the resident's rating."""
+    return case.due_at is not None and case.state in OPEN_STATES and case.due_at <= (now or timezone.now())
+
+
 def due_status(case: Case, now: datetime | None = None, calendar: WorkCalendar | None = None) -> str:
     """On time, due soon (within the last 20% of the stage's limit) or overdue; '' when none applies."""
     if case.due_at is None or case.state not in OPEN_STATES:
         return DueStatus.NONE
     now = now or timezone.now()
-    if case.due_at <= now:
+    if is_overdue(case, now):
         return DueStatus.OVERDUE
     hours = limit_hours(case.category, case.state) or 0
     threshold = hours * settings.MINSHENG_DUE_SOON_FRACTION

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cases import roles
-from cases.models import OPEN_STATES, Channel
+from cases.models import Channel
 
 from . import charts, exports, selectors
 from .forms import CaseListForm, FilterForm
@@ -94,7 +94,6 @@ def case_list(request):
             "query": filters.query(**filters.extra),
             "may_export_personal": exports.may_export_personal_data(request.user),
             "now": timezone.now(),
-            "open_states": OPEN_STATES,
             "channel_label": Channel(filters.channel).label if filters.channel else "",
         },
     )

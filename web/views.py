@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import access, idempotency, public_cache, roles, selectors, services, workflow
 from cases import voice as voice_notes
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
-from cases.models import OPEN_STATES, Attachment, Channel, Rating, State
+from cases.models import Attachment, Channel, Rating, State
 from cases.validation import mask_phone
 from cases.workflow import Action
 from minsheng.prepared import prepared_for
@@ -464,7 +464,6 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
         "case": case,
         "progress": progress,
         "timeline": _timeline(progress.all_events, private=True),
-        "open_states": OPEN_STATES,
         "photos": case.attachments.filter(kind=Attachment.Kind.PHOTO),
         "resolutions": case.resolutions.prefetch_related("attachments"),
         "ratings": case.ratings.all(),

@@ -49,6 +49,12 @@ def due_flag(context, case, now=None):
     return deadlines.due_status(case, now or timezone.now(), calendar)
 
 
+@register.filter
+def overdue(case, now=None) -> bool:
+    """`{% if case|overdue:now %}`: cases.deadlines.is_overdue, for a page that shows only that."""
+    return deadlines.is_overdue(case, now)
+
+
 @register.simple_tag
 def is_supervisor(user) -> bool:
     return roles.has_role(user, roles.SUPERVISOR)
