@@ -74,16 +74,19 @@ def check_and_read(
     if rate is None:
         return None, None, None
     if key is None:
-        counted = request.__dict__.setdefault("_minsheng_rate_counted", set())
+        # A request a fast path (api.fastpath, web.fastpath) counted and then handed on is not
+        # counted again: it gets the answer it got there.
+        counted = request.__dict__.setdefault("_minsheng_rate_counted", {})
         if name in counted:
-            return None, None, None  # api.fastpath counted this request already, then handed it on
-        counted.add(name)
+            return counted[name], None, None
     who = key if key is not None else rate_key(client_ip(request))
     count, retry_after, values, row = counters.hit_and_read(f"{name}:{who}", rate.period, read)
-    if count <= rate.count:
-        return None, values, row
-    refusal = Refusal(name, rate, retry_after)
-    log_refusal(request, name, retry_after=retry_after, first=count == rate.count + 1)
+    refusal = None
+    if count > rate.count:
+        refusal = Refusal(name, rate, retry_after)
+        log_refusal(request, name, retry_after=retry_after, first=count == rate.count + 1)
+    if key is None:
+        counted[name] = refusal
     return refusal, values, row
 
 
