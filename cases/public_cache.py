@@ -115,6 +115,17 @@ def lookup_read(number: str, variant: str) -> LookupRead | None:
     return LookupRead(keys=[], sql=_sql(connections[alias])[0], params=(variant, language, number))
 
 
+def read_row(read: LookupRead | None) -> tuple | None:
+    """Run `read`'s SELECT for a caller that had no round trip of its own to join it to, and return
+    its row for prefetched() (every column None: no such case); None when `read` has no SELECT."""
+    if read is None or not read.sql:
+        return None
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
+        cursor.execute(read.sql, list(read.params))
+        return cursor.fetchone() or (None, None, None, None)
+
+
 @contextmanager
 def prefetched(read: LookupRead | None, values: Sequence | None, row: tuple | None) -> Iterator[None]:
     """Within the block, lookups take what the caller read for `read` — the keys' `values`, the

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     # Anonymous progress lookups (API, Open311) need nothing below: answered here, with the same
     # Content-Security-Policy header as below (see the module).
     "api.fastpath.PublicLookupMiddleware",
+    # The resident's progress page, once stored for the case's version, the same way (see the module).
+    "web.fastpath.StoredProgressPageMiddleware",
     "minsheng.csp.PrebuiltCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

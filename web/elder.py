@@ -95,6 +95,11 @@ def _cookie_size(value: str | None) -> int:
     return size if size in SIZES else 0
 
 
+def stored_size(cookies) -> int:
+    """The text size the elder-mode cookie keeps (0: standard mode), as the middleware reads it."""
+    return _cookie_size(cookies.get(MODE_COOKIE))
+
+
 class ElderModeMiddleware:
     """Set request.elder from the cookie or the ?mode= / ?size= link, and remember a change."""
 
@@ -102,7 +107,7 @@ class ElderModeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        stored = _cookie_size(request.COOKIES.get(MODE_COOKIE))
+        stored = stored_size(request.COOKIES)
         size = stored
         mode = request.GET.get("mode")
         if mode == "elder":

@@ -207,23 +207,38 @@ def _progress_context(case, *, rating_form=None, rating_error: str = "") -> dict
 
 
 # Stands for the CSRF token in cached progress pages; each response gets its own token.
-_CSRF_PLACEHOLDER = "__minsheng_csrf_token__"
+CSRF_PLACEHOLDER = "__minsheng_csrf_token__"
 _CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
+def shared_cookies(cookies) -> bool:
+    """Whether a visitor with these cookies sees the progress page any anonymous visitor sees:
+    no staff user, no resident signed in by SMS and no pending message, all of which need the
+    session or the messages cookie."""
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
 
 def _shared_page(request) -> bool:
     """Whether this request sees the same progress page as any other anonymous visitor.
 
-    Nothing personal may be in a page served to someone else: no staff user, no resident signed in
-    by SMS, no pending message (all of which need the session or the messages cookie), and no query
+    Nothing personal may be in a page served to someone else (see shared_cookies()), and no query
     string (the elder-mode links change the page and set a cookie).
     """
-    return (
-        request.method == "GET"
-        and not request.GET
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "messages" not in request.COOKIES
-    )
+    return request.method == "GET" and not request.GET and shared_cookies(request.COOKIES)
+
+
+def progress_variant(elder_size: int) -> str:
+    """The stored rendering of the progress page for an elder-mode text size (0: standard mode)."""
+    return f"page:{int(bool(elder_size))}:{elder_size}"
+
+
+# The request attribute where web.fastpath leaves what it read of a page it hands on to the view.
+HANDED_ON = "_minsheng_progress_read"
+
+
+def has_form(html: str) -> bool:
+    """Whether a stored progress page carries a form (the rating form), which needs a CSRF token."""
+    return CSRF_PLACEHOLDER in html
 
 
 @require_GET
@@ -236,15 +251,16 @@ def progress(request, number):
 
         def build(case) -> str:
             html = render_to_string("web/progress.html", _progress_context(case), request)
-            return _CSRF_VALUE.sub(rf"\g<1>{_CSRF_PLACEHOLDER}\g<2>", html)
+            return _CSRF_VALUE.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<2>", html)
 
         elder = request.elder
-        variant = f"page:{int(elder.on)}:{elder.size if elder.on else 0}"
-        html = public_cache.cached(number, variant, build)
+        # What web.fastpath read for this page before handing it on, so that it is not read twice.
+        with public_cache.prefetched(*getattr(request, HANDED_ON, (None, None, None))):
+            html = public_cache.cached(number, progress_variant(elder.size if elder.on else 0), build)
     except CaseNotFound as exc:
         return _not_found(request, exc)
-    if _CSRF_PLACEHOLDER in html:  # the rating form: only a completed case's page has a form
-        html = html.replace(_CSRF_PLACEHOLDER, get_token(request))
+    if has_form(html):  # the rating form: only a completed case's page has a form
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     return HttpResponse(html)
 
 
