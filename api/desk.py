@@ -10,7 +10,7 @@ from ninja import Router, Status
 from ninja.errors import AuthenticationError
 from pydantic import Field
 
-from cases import access, helpdesk, roles, rows, selectors, services
+from cases import access, helpdesk, roles, selectors, services
 from cases.errors import NotAllowed
 from cases.models import Channel, HelpDesk, Score
 
@@ -92,7 +92,7 @@ def submit_on_behalf(request, user, read_input, *, key: str | None = None, respo
     data, photos = read_input(request, OnBehalfIn)
     errors: dict[str, list[str]] = {}
     category, community = submission.lookup_codes(data, errors)
-    desk = rows.active_by_code(HelpDesk, data.desk)
+    desk = selectors.active_by_code(HelpDesk, data.desk)
     if desk is None and data.desk:
         errors["desk"] = [_("没有代码为“%(code)s”的代办岗。") % {"code": data.desk[:32]}]
     channel = data.channel

@@ -21,7 +21,6 @@ Choices this implementation makes, as the spec allows:
 """
 
 import xml.etree.ElementTree as ET
-from contextlib import nullcontext
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import wraps
@@ -35,12 +34,12 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from cases import idempotency, public_cache
+from cases import idempotency
 from cases import services as case_services
 from cases.errors import CaseNotFound, InvalidKey, KeyReused
 from cases.models import OPEN_STATES, AgeBand, Attachment, Case, CaseEvent, Category, Community, State
 from cases.validation import has_control_characters
-from minsheng.prepared import prepared_for, prepared_statements
+from minsheng import http_cache
 from security import ratelimit
 from security.responses import reason, retry_sentence
 
@@ -271,38 +270,20 @@ def refused(request, refusal, fmt: str, **kwargs) -> HttpResponse:
 
 
 @open311_view("GET", "POST")
-@prepared_for("POST")
 @ratelimit.limit("lookup", methods=["GET", "HEAD"], respond=refused)
 @ratelimit.limit("submit", methods=["POST"], respond=refused)
 def requests(request, fmt: str):
     if request.method == "POST":
         return _create_request(request, fmt)
     notices, tz = _notices(), timezone.get_current_timezone()  # once per list, not per row
-    # Dates and pages leave the list one plan whatever their values (the submitted_at index, newest
-    # first), so it may stay prepared; a category or status is planned for its values each time (a
-    # rare category wants another index than a common one). See minsheng.prepared.
-    plain = not (request.GET.get("service_code") or request.GET.get("status"))
-    with prepared_statements() if plain else nullcontext():
-        cases = _query(request.GET)
+    cases = _query(request.GET)
     return render(fmt, "service_requests", [_request_data(case, notices, tz) for case in cases])
 
 
 @open311_view("GET")
 @ratelimit.limit("lookup", respond=refused)
 def request_detail(request, fmt: str, request_id: str):
-    try:
-        return detail_response(fmt, request_id)
-    except CaseNotFound:
-        raise Open311Error(404, _("没有编号为 %(number)s 的诉求。") % {"number": request_id[:32]}) from None
-
-
-def detail_variant(fmt: str) -> str:
-    """The public_cache variant of a request's Open311 body in `fmt`."""
-    return f"open311-{fmt}"
-
-
-def detail_response(fmt: str, request_id: str) -> HttpResponse:
-    """The body of GET requests/{id}.{fmt}, also answered by api.fastpath; CaseNotFound when unknown."""
+    """One request, cacheable like the other public lookups (minsheng.http_cache)."""
 
     def build(case) -> str:
         response = render(
@@ -310,8 +291,12 @@ def detail_response(fmt: str, request_id: str) -> HttpResponse:
         )
         return response.content.decode(response.charset)
 
-    body = public_cache.cached(request_id, detail_variant(fmt), build)
-    return HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    try:
+        return http_cache.public_answer(
+            request, request_id, f"open311-{fmt}", build, content_type=CONTENT_TYPES[fmt]
+        )
+    except CaseNotFound:
+        raise Open311Error(404, _("没有编号为 %(number)s 的诉求。") % {"number": request_id[:32]}) from None
 
 
 def _coordinate(raw: str, name: str, limit: int) -> Decimal:

@@ -14,7 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
-from cases import access, public_cache, rows, selectors, services
+from cases import access, selectors, services
 from cases.errors import (
     CaseNotFound,
     Conflict,
@@ -25,7 +25,7 @@ from cases.errors import (
     TooManyAttempts,
 )
 from cases.models import Category, Community, Department, Score
-from minsheng.prepared import prepared_for
+from minsheng import http_cache
 from security import responses as refusals
 from security.ratelimit import limit
 
@@ -347,7 +347,6 @@ def _has_token(request) -> bool:
     tags=["cases"],
     summary="Submit a case (JSON, or multipart/form-data with photos)",
 )
-@prepared_for("POST")
 @limit("submit", methods=["POST"], respond=refusals.json, exempt=lambda request: _has_token(request))
 def submit_case(request, response: HttpResponse):
     """Without a token: the resident. With a volunteer's or intake officer's token: for a resident
@@ -378,18 +377,11 @@ def submit_case(request, response: HttpResponse):
 @api.get("/cases/{number}", response={200: ProgressOut, 404: ErrorOut, 429: ErrorOut}, tags=["cases"])
 @limit("lookup", respond=refusals.json)
 def case_progress(request, number: str):
-    """The public progress of a case: no name (only 张**), no phone, no address."""
-    return progress_response(number)
-
-
-# The public_cache variant of the API's progress body.
-PROGRESS_VARIANT = "api"
-
-
-def progress_response(number: str) -> HttpResponse:
-    """The body of GET /cases/{number}, also answered by api.fastpath; CaseNotFound when unknown."""
-    body = public_cache.cached(number, PROGRESS_VARIANT, _progress_json)
-    return HttpResponse(body, content_type="application/json; charset=utf-8")
+    """The public progress of a case: no name (only 张**), no phone, no address. Cacheable: a
+    conditional GET with the ETag of the case's current version is answered 304."""
+    return http_cache.public_answer(
+        request, number, "api", _progress_json, content_type="application/json; charset=utf-8"
+    )
 
 
 def _progress_json(case) -> str:
@@ -440,7 +432,7 @@ def reject_case(request, number: str, payload: ReasonIn):
 @api.post("/cases/{number}/dispatch", response={200: MoveOut, **ERRORS}, auth=token_auth, tags=["staff"])
 def dispatch_case(request, number: str, payload: DispatchIn):
     case = access.case_for_staff(request.auth, number)
-    department = rows.active_by_code(Department, payload.department)
+    department = selectors.active_by_code(Department, payload.department)
     try:
         event = services.dispatch(case, by=request.auth, department=department)
     except DjangoValidationError as exc:

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from ninja import Status
 
-from cases import idempotency, rows
+from cases import idempotency, selectors
 from cases.models import Category, Community
 
 from . import presenters
@@ -22,10 +22,10 @@ from . import presenters
 
 def lookup_codes(data, errors: dict[str, list[str]]):
     """The category and community the client named; unknown codes are added to `errors`."""
-    category = rows.active_by_code(Category, data.category)
+    category = selectors.active_by_code(Category, data.category)
     if category is None and data.category:
         errors["category"] = [_("没有代码为“%(code)s”的诉求类型。") % {"code": data.category[:32]}]
-    community = rows.active_by_code(Community, data.community)
+    community = selectors.active_by_code(Community, data.community)
     if community is None and data.community:
         errors["community"] = [_("没有代码为“%(code)s”的社区。") % {"code": data.community[:32]}]
     return category, community

@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from . import rows
-from .models import OPEN_STATES, Case, Category, State
+from .models import OPEN_STATES, CalendarDay, Case, Category, State
 
 # Far enough for any real limit; stops a calendar with no working day at all from looping forever.
 MAX_DAYS = 3 * 366
@@ -52,7 +51,8 @@ class WorkCalendar:
             return
         first = date.fromordinal(chunk * _CHUNK_DAYS)
         last = first + timedelta(days=_CHUNK_DAYS - 1)
-        for row_day, is_workday in rows.calendar_days(first, last):
+        days = CalendarDay.objects.filter(day__range=(first, last)).values_list("day", "is_workday")
+        for row_day, is_workday in days:
             self._overrides[row_day] = is_workday
         self._loaded.add(chunk)
 

@@ -37,6 +37,14 @@ _ENTERS = {
 }
 
 
+def active_by_code(model, code: str):
+    """The active row of a reference table (Category, Community, HelpDesk, Department) with this
+    `code`; None when there is none or `code` is empty."""
+    if not code:
+        return None
+    return model.objects.filter(code=code, is_active=True).first()
+
+
 def stage_labels() -> list[tuple[str, str]]:
     """Stage keys and labels in the active language."""
     return [

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import deadlines, hooks, roles, rows, security
+from . import deadlines, hooks, roles, security
 from .errors import Conflict, InvalidMove, NotAllowed
 from .models import Case, CaseEvent, State
 
@@ -203,8 +203,8 @@ def create(
         case.due_at = deadlines.stage_due_at(case, State.SUBMITTED, now)
     case.state = State.SUBMITTED
     case.version = 0
-    rows.insert(case)  # case.save(force_insert=True), its SQL built once (see cases.rows)
-    event = CaseEvent(
+    case.save(force_insert=True)
+    event = CaseEvent.objects.create(
         case=case,
         action=Action.SUBMIT,
         from_state="",
@@ -214,6 +214,5 @@ def create(
         actor_name=actor_name,
         public_note=public_note,
     )
-    rows.insert(event)
     hooks.emit(event)
     return event

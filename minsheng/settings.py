@@ -77,13 +77,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Anonymous progress lookups (API, Open311) need nothing below: answered here, with the same
-    # Content-Security-Policy header as below (see the module).
-    "api.fastpath.PublicLookupMiddleware",
-    # The resident's progress page, once stored for the case's version, the same way (see the module).
-    "web.fastpath.StoredProgressPageMiddleware",
     "minsheng.csp.PrebuiltCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers are private unless a view made them public (the progress lookups), and never public
+    # when personal; above the session, CSRF and messages middleware, to see the cookies they set.
+    "minsheng.http_cache.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "minsheng.input_guard.RejectUnstorableInputMiddleware",
@@ -135,8 +133,7 @@ else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            # django.db.backends.sqlite3, with writers queueing on a lock file (see the module).
-            "ENGINE": "minsheng.sqlite",
+            "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "minsheng.sqlite3",
             # Keep each worker's connection: opening one runs the PRAGMAs below, and closing the
             # last one checkpoints the WAL — milliseconds that every request paid before.
@@ -165,21 +162,6 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         conn_health_checks=True,
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-# PostgreSQL binds parameters itself, and a statement of the public hot paths (lookups and progress
-# pages, submissions, the unfiltered Open311 list: see minsheng.prepared) that a connection has run
-# five times is kept prepared (psycopg's prepare_threshold): it is then parsed and planned once per
-# connection instead of on every request (alternated runs at c = 8: lookups +36–70 % in 3 rounds of
-# 4, submissions +9–35 % in 4 of 4; PostgreSQL's CPU per request −37 to −65 %). Every other query is
-# planned for its own values each time. Django leaves both off so that transaction-mode poolers
-# (PgBouncer before 1.21) keep working; behind one, set DATABASE_PREPARED_STATEMENTS=0.
-DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
-for _database in DATABASES.values():
-    # django.db.backends.postgresql, whose health check polls the socket before it asks the
-    # server (see the module).
-    if _database["ENGINE"] == "django.db.backends.postgresql":
-        _database["ENGINE"] = "minsheng.postgresql"
-        if DATABASE_PREPARED_STATEMENTS:
-            _database.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DATABASE_ROUTERS = ["minsheng.routers.ReplicaRouter"]
 # REPLICA_READS=0 sends every read to the primary (e.g. while the replica is being rebuilt).
 REPLICA_READS = env_bool("REPLICA_READS", True)

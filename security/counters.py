@@ -54,33 +54,22 @@ def _window_end(now: float, period: int) -> int:
 
 def hit(bucket: str, period: int) -> tuple[int, int]:
     """Count one hit on `bucket` in the current `period`-second window: (hits, seconds left)."""
-    count, left, _, _ = hit_and_read(bucket, period, None)
-    return count, left
-
-
-def hit_and_read(bucket: str, period: int, read) -> tuple[int, int, list | None, tuple | None]:
-    """hit(), and in the same round trip what `read` (a cases.public_cache.LookupRead, or None)
-    names, where the store allows: its `keys` with the counters in one Redis server, its one-row
-    `sql` with the counters in the same PostgreSQL database. (hits, seconds left, the keys' values or
-    None, the row — all NULL when there is none — or None when not read.) api.fastpath reads a
-    public lookup's stored rendering this way: one round trip instead of two."""
     now = time.time()
     ends = _window_end(now, period)
     cache = caches["default"]
-    values = row = None
     if isinstance(cache, RedisCache):
-        count, values = _hit_redis(cache, bucket, ends, period, read.keys if read is not None else ())
+        count = _hit_redis(cache, bucket, ends, period)
     elif isinstance(cache, DatabaseCache):
         if settings.RATE_COUNTER_FILE:
             count, ends = _hit_file(str(settings.RATE_COUNTER_FILE), bucket, ends, now)
         else:
-            count, ends, row = _hit_database(bucket, ends, now, read)
+            count, ends = _hit_database(bucket, ends, now)
     else:
         count = _hit_cache(cache, bucket, ends, period)
-    return count, max(1, ends - int(now)), values, row
+    return count, max(1, ends - int(now))
 
 
-def _hit_redis(cache: RedisCache, bucket: str, ends: int, period: int, keys=()) -> tuple[int, list | None]:
+def _hit_redis(cache: RedisCache, bucket: str, ends: int, period: int) -> int:
     key = cache.make_and_validate_key(f"minsheng:rate:{bucket}:{ends}")
     # Django's RedisCache.incr() checks that the key exists first (two round-trips); the raw client's
     # INCR creates it, and the pipeline sends INCR and EXPIRE together. Counters are stored as plain
@@ -89,36 +78,23 @@ def _hit_redis(cache: RedisCache, bucket: str, ends: int, period: int, keys=()) 
     pipe = client.pipeline(transaction=False)
     pipe.incr(key)
     pipe.expire(key, period + 5)
-    # Reads go with it only where the cache reads from the server it writes to (one LOCATION).
-    read = bool(keys) and len(cache._cache._servers) == 1
-    if read:
-        pipe.mget(keys)
     try:
         replies = pipe.execute()
     except Exception as exc:  # redis.RedisError, OSError
         # Redis unreachable: let the request through rather than turn every resident away; the
         # public lookups and submissions behind the limit work on the database alone.
         logger.error("rate limit not counted: Redis unreachable (%s)", exc)
-        return 0, None
-    return int(replies[0]), (replies[2] if read else None)
+        return 0
+    return int(replies[0])
 
 
-def _hit_database(bucket: str, ends: int, now: float, read=None) -> tuple[int, int, tuple | None]:
+def _hit_database(bucket: str, ends: int, now: float) -> tuple[int, int]:
     # One statement in autocommit. On PostgreSQL the table is UNLOGGED (migration 0002): a hit writes
     # no WAL and its commit does not wait for the disk — losing the current window's hits in a crash
     # is harmless, and an fsync per public lookup would cap lookups at the disk's speed. (SQLite in
     # WAL mode with synchronous=NORMAL does not sync on commit anyway.)
     with connection.cursor() as cursor:
-        if read is None or not read.sql or connection.vendor != "postgresql":
-            return *_count(cursor, _UPSERT, _PRUNE, bucket, ends, now), None
-        # The read joined to the hit (PostgreSQL runs an INSERT in a WITH): one statement.
-        cursor.execute(
-            f"WITH hit AS ({_UPSERT}) SELECT hit.*, q.* FROM hit LEFT JOIN ({read.sql}) q ON TRUE",  # noqa: S608
-            [*_upsert_params(bucket, ends, now), *read.params],
-        )
-        count, window_ends, *row = cursor.fetchone()
-        _maybe_prune(cursor, _PRUNE, now)
-        return int(count), int(window_ends), tuple(row)
+        return _count(cursor, _UPSERT, _PRUNE, bucket, ends, now)
 
 
 def _count(cursor, upsert: str, prune: str, bucket: str, ends: int, now: float) -> tuple[int, int]:

@@ -62,32 +62,15 @@ def rate_of(name: str) -> Rate | None:
 
 def check(request, name: str, *, key: str | None = None) -> Refusal | None:
     """Count this request against limit `name` (per client address, or per `key`); a Refusal past it."""
-    return check_and_read(request, name, None, key=key)[0]
-
-
-def check_and_read(
-    request, name: str, read, *, key: str | None = None
-) -> tuple[Refusal | None, list | None, tuple | None]:
-    """check(), reading what `read` names in the same round trip where the store allows
-    (security.counters.hit_and_read): (the refusal or None, Redis values or None, a row or None)."""
     rate = rate_of(name)
     if rate is None:
-        return None, None, None
-    if key is None:
-        # A request a fast path (api.fastpath, web.fastpath) counted and then handed on is not
-        # counted again: it gets the answer it got there.
-        counted = request.__dict__.setdefault("_minsheng_rate_counted", {})
-        if name in counted:
-            return counted[name], None, None
+        return None
     who = key if key is not None else rate_key(client_ip(request))
-    count, retry_after, values, row = counters.hit_and_read(f"{name}:{who}", rate.period, read)
-    refusal = None
-    if count > rate.count:
-        refusal = Refusal(name, rate, retry_after)
-        log_refusal(request, name, retry_after=retry_after, first=count == rate.count + 1)
-    if key is None:
-        counted[name] = refusal
-    return refusal, values, row
+    count, retry_after = counters.hit(f"{name}:{who}", rate.period)
+    if count <= rate.count:
+        return None
+    log_refusal(request, name, retry_after=retry_after, first=count == rate.count + 1)
+    return Refusal(name, rate, retry_after)
 
 
 def log_refusal(request, limit: str, *, retry_after: int | None = None, first: bool = True, **extra) -> None:

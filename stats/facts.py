@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from cases.bulk import insert_rows
 from cases.models import Case, CaseEvent, Channel, Rating, Score, State
-from cases.rows import insert as insert_row
 from cases.workflow import Action
 
 from .models import BUCKET_BOUNDS, COLUMNS, GROUPS, KEY, STAGES, CaseFact, StatRow
@@ -242,7 +241,7 @@ def on_case_event(event: CaseEvent) -> None:
         add_to(deltas, old, -1)
         CaseFact.objects.filter(pk=case.pk).update(**new)
     else:
-        insert_row(CaseFact(case_id=case.pk, **new))  # .objects.create(), its SQL built once
+        CaseFact.objects.create(case_id=case.pk, **new)
     add_to(deltas, new)
     upsert(deltas)
 

@@ -17,7 +17,6 @@ from cases import access, helpdesk, idempotency, selectors, services
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
 from cases.models import Rating, State
 from cases.validation import mask_name, mask_phone
-from minsheng.prepared import prepared_for
 
 from . import desk_forms, idempotent
 from .forms import add_service_errors
@@ -78,7 +77,6 @@ def home(request):
 
 @desk_required
 @require_http_methods(["GET", "POST"])
-@prepared_for("POST")
 def submit(request):
     if request.method == "GET":
         form = desk_forms.OnBehalfForm(user=request.user)

@@ -25,7 +25,6 @@ from cases import idempotency, services, voice
 from cases.errors import KeyReused
 from cases.models import Category, Channel, Community
 from cases.validation import MAX_DESCRIPTION, MAX_NAME, clean_text
-from minsheng.prepared import prepared_for
 from security.ratelimit import limit
 
 from . import idempotent
@@ -383,7 +382,6 @@ def _check_page(request, report, *, form=None, problems=(), status=200):
 
 @require_http_methods(["GET", "POST"])
 @limit("submit", methods=["POST"])
-@prepared_for("POST")
 def check(request):
     """Screen 3: check and send; the contact is asked here, where it is needed."""
     report = _report(request)

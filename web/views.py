@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -25,13 +25,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, idempotency, public_cache, roles, selectors, services, workflow
+from cases import access, idempotency, roles, selectors, services, workflow
 from cases import voice as voice_notes
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
 from cases.models import Attachment, Channel, Rating, State
 from cases.validation import mask_phone
 from cases.workflow import Action
-from minsheng.prepared import prepared_for
+from minsheng import http_cache
 from security.ratelimit import limit
 
 from . import forms, idempotent
@@ -131,7 +131,6 @@ def lookup(request):
 
 @require_POST
 @limit("submit")
-@prepared_for("POST")
 def submit(request):
     form = forms.SubmitCaseForm(request.POST, request.FILES)
     status = 400
@@ -167,7 +166,6 @@ def submit(request):
 
 @require_GET
 @limit("lookup")
-@prepared_for("GET")
 def submitted(request, number):
     try:
         case = access.case_for_public(number)
@@ -206,44 +204,21 @@ def _progress_context(case, *, rating_form=None, rating_error: str = "") -> dict
     }
 
 
-# Stands for the CSRF token in cached progress pages; each response gets its own token.
+# Stands for the CSRF token in stored progress pages; each response gets its own token.
 CSRF_PLACEHOLDER = "__minsheng_csrf_token__"
 _CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 
 
-def shared_cookies(cookies) -> bool:
-    """Whether a visitor with these cookies sees the progress page any anonymous visitor sees:
-    no staff user, no resident signed in by SMS and no pending message, all of which need the
-    session or the messages cookie."""
-    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
-
-
 def _shared_page(request) -> bool:
-    """Whether this request sees the same progress page as any other anonymous visitor.
-
-    Nothing personal may be in a page served to someone else (see shared_cookies()), and no query
-    string (the elder-mode links change the page and set a cookie).
-    """
-    return request.method == "GET" and not request.GET and shared_cookies(request.COOKIES)
-
-
-def progress_variant(elder_size: int) -> str:
-    """The stored rendering of the progress page for an elder-mode text size (0: standard mode)."""
-    return f"page:{int(bool(elder_size))}:{elder_size}"
-
-
-# The request attribute where web.fastpath leaves what it read of a page it hands on to the view.
-HANDED_ON = "_minsheng_progress_read"
-
-
-def has_form(html: str) -> bool:
-    """Whether a stored progress page carries a form (the rating form), which needs a CSRF token."""
-    return CSRF_PLACEHOLDER in html
+    """Whether this request sees the same progress page as any other anonymous visitor: nothing
+    personal may be in a page served to someone else (a signed-in user, a resident signed in by SMS
+    code, a message waiting), and no query string (the elder-mode links change the page and set a
+    cookie)."""
+    return request.method == "GET" and not request.GET and not http_cache.personal_request(request)
 
 
 @require_GET
 @limit("lookup")
-@prepared_for("GET")
 def progress(request, number):
     try:
         if not _shared_page(request):
@@ -253,15 +228,24 @@ def progress(request, number):
             html = render_to_string("web/progress.html", _progress_context(case), request)
             return _CSRF_VALUE.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<2>", html)
 
+        def personalise(html: str) -> str | None:
+            # Only a completed case's page has a form (the rating): it needs this visitor's token.
+            if CSRF_PLACEHOLDER not in html:
+                return None
+            return html.replace(CSRF_PLACEHOLDER, get_token(request))
+
         elder = request.elder
-        # What web.fastpath read for this page before handing it on, so that it is not read twice.
-        with public_cache.prefetched(*getattr(request, HANDED_ON, (None, None, None))):
-            html = public_cache.cached(number, progress_variant(elder.size if elder.on else 0), build)
+        variant = f"page:{elder.size if elder.on else 0}"
+        return http_cache.public_answer(
+            request,
+            number,
+            variant,
+            build,
+            content_type="text/html; charset=utf-8",
+            personalise=personalise,
+        )
     except CaseNotFound as exc:
         return _not_found(request, exc)
-    if has_form(html):  # the rating form: only a completed case's page has a form
-        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
-    return HttpResponse(html)
 
 
 @require_POST

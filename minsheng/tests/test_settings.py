@@ -17,6 +17,8 @@ print(json.dumps({
     "databases": sorted(settings.DATABASES),
     "replica_test": settings.DATABASES.get("replica", {}).get("TEST"),
     "db_options": {name: db.get("OPTIONS", {}) for name, db in settings.DATABASES.items()},
+    "engines": {name: db["ENGINE"] for name, db in settings.DATABASES.items()},
+    "health_checks": {name: db.get("CONN_HEALTH_CHECKS") for name, db in settings.DATABASES.items()},
 }, default=str))
 """
 
@@ -77,20 +79,18 @@ def test_a_replica_url_adds_the_replica_alias(tmp_path):
     assert shown["replica_test"]["MIRROR"] == "default"
 
 
-def test_postgresql_binds_and_prepares_on_the_server_unless_a_pooler_forbids_it(tmp_path):
+def test_both_databases_use_djangos_own_backends_with_its_own_options(tmp_path):
     urls = {
         "DATABASE_URL": "postgres://minsheng@db.internal/minsheng",
         "DATABASE_REPLICA_URL": "postgres://minsheng@replica.internal/minsheng",
     }
     shown = settings_with(DATA_DIR=str(tmp_path), **urls)
     for name in ("default", "replica"):
-        assert shown["db_options"][name]["server_side_binding"] is True
-        assert shown["db_options"][name]["prepare_threshold"] == 5
-    # Behind a transaction-mode pooler: Django's defaults (client-side binding, nothing prepared).
-    shown = settings_with(DATA_DIR=str(tmp_path), DATABASE_PREPARED_STATEMENTS="0", **urls)
-    for name in ("default", "replica"):
-        assert "server_side_binding" not in shown["db_options"][name]
-        assert "prepare_threshold" not in shown["db_options"][name]
-    # SQLite has neither.
+        assert shown["engines"][name] == "django.db.backends.postgresql"
+        assert shown["health_checks"][name] is True
     shown = settings_with(DATA_DIR=str(tmp_path))
-    assert "server_side_binding" not in shown["db_options"]["default"]
+    assert shown["engines"]["default"] == "django.db.backends.sqlite3"
+    options = shown["db_options"]["default"]
+    # Writers take SQLite's lock when their transaction begins and queue for it instead of failing.
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["init_command"]
