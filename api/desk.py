@@ -12,9 +12,9 @@ from pydantic import Field
 
 from cases import access, helpdesk, roles, selectors, services
 from cases.errors import NotAllowed
-from cases.models import Channel, HelpDesk, Score
+from cases.models import Score
 
-from . import presenters, submission
+from . import presenters
 from .auth import TokenAuth
 from .schemas import ErrorOut, MoveOut, ProgressOut, QueueItemOut, RatingOut, Strict, SubmitIn
 
@@ -84,41 +84,6 @@ def submitter(request):
     if not helpdesk.may_register(user):
         raise NotAllowed(_("您没有权限代为提交诉求。不带令牌提交即为居民自助提交。"))
     return user
-
-
-def submit_on_behalf(request, user, read_input, *, key: str | None = None, response=None):
-    """Create a case for a resident; `read_input(request, schema)` parses JSON or multipart.
-    `key` is the request's Idempotency-Key (api.submission), scoped to the token's user."""
-    data, photos = read_input(request, OnBehalfIn)
-    errors: dict[str, list[str]] = {}
-    category, community = submission.lookup_codes(data, errors)
-    desk = selectors.active_by_code(HelpDesk, data.desk)
-    if desk is None and data.desk:
-        errors["desk"] = [_("没有代码为“%(code)s”的代办岗。") % {"code": data.desk[:32]}]
-    channel = data.channel
-    if channel is None:
-        if roles.has_role(user, roles.VOLUNTEER):
-            channel = Channel.HELP_DESK
-        else:
-            errors["channel"] = [_("请填写渠道:phone(来电)或 walk_in(来访)。")]
-    if not data.community and channel == Channel.HELP_DESK:
-        # The desk's community is the default, as on the desk's form.
-        own = desk or helpdesk.desks_of(user).first()
-        community = own.community if own else None
-    return submission.create(
-        helpdesk.submit_for_resident,
-        data,
-        photos,
-        category=category,
-        community=community,
-        errors=errors,
-        by=user,
-        channel=channel or Channel.HELP_DESK,
-        desk=desk,
-        consent=data.consent,
-        submission_key=submission.claim(request, key, submission.scope_of(user)),
-        response=response,
-    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,8 +34,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from cases import idempotency
-from cases import services as case_services
+from cases import submission
 from cases.errors import CaseNotFound, InvalidKey, KeyReused
 from cases.models import OPEN_STATES, AgeBand, Attachment, Case, CaseEvent, Category, Community, State
 from cases.validation import has_control_characters
@@ -43,7 +42,7 @@ from minsheng import http_cache
 from security import ratelimit
 from security.responses import reason, retry_sentence
 
-from . import submission
+from . import idempotency_header
 from .presenters import absolute
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -312,7 +311,7 @@ def _coordinate(raw: str, name: str, limit: int) -> Decimal:
 def _create_request(request, fmt: str) -> HttpResponse:
     form = request.POST
     try:
-        key = submission.idempotency_key(request)
+        key = idempotency_header.idempotency_key(request)
     except InvalidKey as exc:
         raise Open311Error(400, exc.message) from None
 
@@ -357,9 +356,8 @@ def _create_request(request, fmt: str) -> HttpResponse:
         raise Open311Error(400, *problems)
 
     try:
-        case, replayed = idempotency.submit_once(
-            submission.claim(request, key, submission.scope_of(None, "open311")),
-            case_services.submit_case,
+        case, replayed = submission.submit(
+            key=idempotency_header.claim(request, key, idempotency_header.scope_of(None, "open311")),
             category=category,
             community=community,
             address=address,
@@ -388,7 +386,7 @@ def _create_request(request, fmt: str) -> HttpResponse:
     data = [{"service_request_id": case.number, "service_notice": notice, "account_id": None}]
     response = render(fmt, "service_requests", data)
     if replayed:
-        response[submission.REPLAYED] = "true"
+        response[idempotency_header.REPLAYED] = "true"
     return response
 
 

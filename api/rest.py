@@ -14,7 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
-from cases import access, selectors, services
+from cases import access, selectors, services, submission
 from cases.errors import (
     CaseNotFound,
     Conflict,
@@ -29,7 +29,7 @@ from minsheng import http_cache
 from security import responses as refusals
 from security.ratelimit import limit
 
-from . import desk, presenters, submission
+from . import desk, idempotency_header, presenters
 from .auth import TokenAuth, issue_token, revoke_token
 from .schemas import (
     CategoryOut,
@@ -351,23 +351,20 @@ def _has_token(request) -> bool:
 def submit_case(request, response: HttpResponse):
     """Without a token: the resident. With a volunteer's or intake officer's token: for a resident
     (api.desk: consent, desk, channel). An optional Idempotency-Key makes retries safe."""
-    on_behalf_of = desk.submitter(request)
-    key = submission.idempotency_key(request)
-    if on_behalf_of is not None:
-        return desk.submit_on_behalf(request, on_behalf_of, _submit_input, key=key, response=response)
-    data, photos = _submit_input(request)
-    errors: dict[str, list[str]] = {}
-    category, community = submission.lookup_codes(data, errors)
-    return submission.create(
-        services.submit_case,
-        data,
-        photos,
-        category=category,
-        community=community,
-        errors=errors,
-        submission_key=submission.claim(request, key, submission.scope_of(None)),
-        response=response,
+    by = desk.submitter(request)
+    key = idempotency_header.idempotency_key(request)
+    data, photos = _submit_input(request, desk.OnBehalfIn if by is not None else SubmitIn)
+    fields = data.model_dump()
+    fields["email"] = fields["email"].strip()
+    case, replayed = submission.submit(
+        key=idempotency_header.claim(request, key, idempotency_header.scope_of(by)),
+        by=by,
+        photo_files=photos,
+        **fields,
     )
+    if replayed:
+        response[idempotency_header.REPLAYED] = "true"
+    return Status(201, presenters.submitted_data(case))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -59,10 +59,8 @@ def visible_cases(user) -> QuerySet[Case]:
     if user.is_superuser or roles.has_role(user, roles.INTAKE, roles.SUPERVISOR):
         return qs
     if roles.has_role(user, roles.HANDLER):
-        profile = getattr(user, "staff_profile", None)
-        if profile is None or profile.department_id is None:
-            return qs.none()
-        return qs.filter(department_id=profile.department_id)
+        department = roles.department_of(user)
+        return qs.none() if department is None else qs.filter(department_id=department)
     if roles.has_role(user, roles.VOLUNTEER):
         looked_up = PersonalDataAccess.objects.filter(
             user=user, via=PHONE_LOOKUP, at__gte=timezone.now() - PHONE_LOOKUP_GRANT

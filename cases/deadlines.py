@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from .models import OPEN_STATES, CalendarDay, Case, Category, State
+from .models import CalendarDay, Case, Category, State
 
 # Far enough for any real limit; stops a calendar with no working day at all from looping forever.
 MAX_DAYS = 3 * 366
@@ -105,15 +105,20 @@ class WorkCalendar:
         return total.total_seconds() / 3600
 
 
+# Which of the category's limits each open stage runs under: accept, dispatch, then one limit from
+# dispatch to completion. Other stages (completed, closed, rejected) have none.
+STAGE_LIMITS = {
+    State.SUBMITTED: "accept_limit_hours",
+    State.ACCEPTED: "dispatch_limit_hours",
+    State.DISPATCHED: "time_limit_hours",
+    State.HANDLING: "time_limit_hours",
+}
+
+
 def limit_hours(category: Category, state: str) -> int | None:
-    """The category's limit for a stage: accept, dispatch, then one limit from dispatch to completion."""
-    if state == State.SUBMITTED:
-        return category.accept_limit_hours
-    if state == State.ACCEPTED:
-        return category.dispatch_limit_hours
-    if state in (State.DISPATCHED, State.HANDLING):
-        return category.time_limit_hours
-    return None
+    """The category's time limit for a stage, in hours; None for a stage without one."""
+    field = STAGE_LIMITS.get(state)
+    return getattr(category, field) if field else None
 
 
 def add_limit(category: Category, start: datetime, hours: float, calendar: WorkCalendar | None = None):
@@ -125,27 +130,30 @@ def add_limit(category: Category, start: datetime, hours: float, calendar: WorkC
 def stage_due_at(case: Case, target: str, start: datetime) -> datetime | None:
     """When the stage `case` is entering (`target`) is due, starting at `start`.
 
-    The limit from dispatch to completion covers on-site handling too: starting work keeps the
-    dispatch deadline. A reopened case (重办) gets a fresh one. A finished case keeps the deadline
-    of its last stage, so one can still tell whether it was finished in time.
+    The limit from dispatch to completion covers on-site handling too (the workflow's START keeps
+    the dispatch deadline); a reopened case (重办) gets a fresh one. A finished case keeps the
+    deadline of its last stage, so one can still tell whether it was finished in time.
     """
-    if target == State.HANDLING and case.state == State.DISPATCHED:
-        return case.due_at
     hours = limit_hours(case.category, target)
     if hours is None:
         return case.due_at
     return add_limit(case.category, start, hours)
 
 
+def _running(case: Case) -> bool:
+    """Whether the case's stage has a time limit that is running (stages after completion have none)."""
+    return case.due_at is not None and limit_hours(case.category, case.state) is not None
+
+
 def is_overdue(case: Case, now: datetime | None = None) -> bool:
     """Past its time limit while the limit still runs: a completed case keeps its last deadline,
     but is no longer late however long it waits for the resident's rating."""
-    return case.due_at is not None and case.state in OPEN_STATES and case.due_at <= (now or timezone.now())
+    return _running(case) and case.due_at <= (now or timezone.now())
 
 
 def due_status(case: Case, now: datetime | None = None, calendar: WorkCalendar | None = None) -> str:
     """On time, due soon (within the last 20% of the stage's limit) or overdue; '' when none applies."""
-    if case.due_at is None or case.state not in OPEN_STATES:
+    if not _running(case):
         return DueStatus.NONE
     now = now or timezone.now()
     if is_overdue(case, now):

@@ -54,16 +54,6 @@ def channels_for(user) -> list[str]:
     return channels
 
 
-def submit_for_resident(
-    *, by, channel: str = Channel.HELP_DESK, desk: HelpDesk | None = None, consent: bool = False, **fields
-) -> Case:
-    """Register a case for a resident: at a help desk (consent required, phone optional) or, for
-    intake, from a phone call or a visit. Fields are those of services.submit_case."""
-    if channel == Channel.ONLINE:
-        raise ValidationError({"channel": [_("代为提交的诉求请选择代办岗、电话或来访渠道。")]})
-    return services.submit_case(by=by, channel=channel, desk=desk, consent=consent, **fields)
-
-
 # ---------------------------------------------------------------------------------------------
 # The desk's work: today's submissions, open cases, the follow-up list.
 
@@ -198,7 +188,7 @@ def record_follow_up(
 ) -> FollowUp:
     """Record a call to the resident after completion. With a score, the rating is recorded through
     services.rate exactly like one given online, marked as given by phone through `by`."""
-    if case.state != State.COMPLETED:
+    if not workflow.stage_allows(case, Action.FOLLOW_UP):
         latest = _latest_resolution(case)
         if latest is not None and Rating.objects.filter(resolution=latest).exists():
             raise InvalidMove(_("本次办理结果已经评价过了,不能重复评价。"))

@@ -31,3 +31,14 @@ def display_name(user) -> str:
     if user is None:
         return ""
     return (user.get_full_name() or user.get_username()).strip()
+
+
+def department_of(user) -> int | None:
+    """The id of the department a member of staff belongs to (handlers have one), else None."""
+    profile = getattr(user, "staff_profile", None) if user is not None else None
+    return profile.department_id if profile is not None else None
+
+
+def handles(user, department_id: int | None) -> bool:
+    """Whether `user` is a handler of that department: the one rule for "a handler of this case"."""
+    return department_id is not None and has_role(user, HANDLER) and department_of(user) == department_id

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import roles
+from . import roles, workflow
 from .access import visible_cases
 from .models import OPEN_STATES, UNCLOSED_STATES, Attachment, Case, CaseEvent, Resolution, State
 from .validation import mask_name
@@ -83,7 +83,12 @@ class Progress:
 
     @property
     def can_rate(self) -> bool:
-        return self.case.state == State.COMPLETED
+        """The resident may rate it now (on the public page, with the phone's last digits)."""
+        return workflow.can(None, Action.RATE, self.case, as_public=True)
+
+    @property
+    def closed(self) -> bool:
+        return workflow.is_closed(self.case)
 
 
 def event_actor(event: CaseEvent) -> str:
@@ -118,13 +123,13 @@ def public_progress(case: Case) -> Progress:
         if event is not None:
             view.at = event.at
             view.actor = _stage_actor(case, event)
-            if case.state == State.REJECTED and key == "accepted":
+            if key == "accepted" and workflow.is_rejected(case):
                 view.label = _("不予受理")
                 view.note = event.public_note
         stages.append(view)
     resolution = None
     before, after = [], []
-    if case.state in (State.COMPLETED, State.CLOSED):
+    if workflow.is_finished(case):
         resolution = case.resolutions.order_by("-created_at", "-id").first()
         if resolution is not None:
             for photo in resolution.attachments.all():
@@ -139,7 +144,7 @@ def public_progress(case: Case) -> Progress:
         resolution=resolution,
         before_photos=before,
         after_photos=after,
-        rejected_reason=rejected.public_note if case.state == State.REJECTED and rejected else "",
+        rejected_reason=rejected.public_note if rejected and workflow.is_rejected(case) else "",
         masked_name=mask_name(case.name),
     )
 
@@ -220,34 +225,34 @@ def plain_progress(progress: Progress, now: datetime | None = None) -> str:
     """Where the case is, who has it and what happens next, as one says it to a resident:
     "您的诉求已经派给物业科,维修人员明天上午9点上门。" """
     case = progress.case
-    state = case.state
     department = case.department.name if case.department_id else ""
     appointment = ""
-    if case.appointment_at and state in (State.DISPATCHED, State.HANDLING):
+    if case.appointment_at and workflow.awaits_visit(case):
         appointment = plain_when(case.appointment_at, now)
-    if state == State.SUBMITTED:
+    if workflow.is_rejected(case):
+        return _("您的诉求没有被受理,原因是:%(reason)s") % {"reason": progress.rejected_reason}
+    stage = progress.stage
+    if stage == "submitted":
         return _("您的诉求已经提交成功,正在等待工作人员受理。")
-    if state == State.ACCEPTED:
+    if stage == "accepted":
         accepted = next((s for s in progress.stages if s.key == "accepted"), None)
         if accepted and accepted.actor:
             return _("工作人员%(name)s已经受理您的诉求,正在安排负责的部门。") % {"name": accepted.actor}
         return _("工作人员已经受理您的诉求,正在安排负责的部门。")
-    if state == State.REJECTED:
-        return _("您的诉求没有被受理,原因是:%(reason)s") % {"reason": progress.rejected_reason}
-    if state == State.DISPATCHED:
+    if stage == "dispatched":
         if appointment:
             return _("您的诉求已经派给%(department)s,维修人员%(when)s上门。") % {
                 "department": department,
                 "when": appointment,
             }
         return _("您的诉求已经派给%(department)s,他们会尽快和您联系。") % {"department": department}
-    if state == State.HANDLING:
+    if stage == "handling":
         if appointment:
             return _("%(department)s正在办理您的诉求,维修人员%(when)s上门。") % {
                 "department": department,
                 "when": appointment,
             }
         return _("%(department)s正在办理您的诉求。") % {"department": department}
-    if state == State.COMPLETED:
+    if not progress.closed:
         return _("您的诉求已经办理完成,请告诉我们您是否满意。")
     return _("您的诉求已经办结。")

@@ -462,7 +462,7 @@ def rate(
     action = Action.REOPEN if score == Score.DISSATISFIED else Action.RATE
     by = _user(by)
     as_public = by is None
-    if case.state == State.CLOSED and Rating.objects.filter(case=case).exists():
+    if workflow.is_closed(case) and Rating.objects.filter(case=case).exists():
         raise InvalidMove(_("本次办理结果已经评价过了。"))
     workflow.check_move(case, action, by=by, as_public=as_public)
     if score not in Score.values:

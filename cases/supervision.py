@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import roles, security, workflow
-from .errors import Conflict, InvalidMove, NotAllowed
-from .models import OPEN_STATES, Case, CaseEvent, Extension, PersonalDataAccess, State
+from . import workflow
+from .errors import Conflict, InvalidMove
+from .models import OPEN_STATES, Case, CaseEvent, Extension, PersonalDataAccess
 from .services import stored_language
 from .validation import MAX_REASON, clean_text
 from .workflow import Action
@@ -82,23 +82,9 @@ def escalate_overdue(*, now: datetime | None = None) -> int:
     return escalated
 
 
-def _handler_of(user, case: Case) -> bool:
-    profile = getattr(user, "staff_profile", None)
-    return (
-        roles.has_role(user, roles.HANDLER)
-        and profile is not None
-        and case.department_id is not None
-        and profile.department_id == case.department_id
-    )
-
-
 def request_extension(case: Case, *, by, reason: str, new_due_at: datetime | None) -> Extension:
     """A handler of the case's department asks for more time; a supervisor decides."""
-    if not _handler_of(by, case):
-        security.refused(by, "request extension", f"case {case.number}", "not a handler of the case")
-        raise NotAllowed(_("只有负责此诉求的部门办理人员可以申请延期。"))
-    if case.state not in (State.DISPATCHED, State.HANDLING):
-        raise InvalidMove(_("只有派单后、办理完成前的诉求可以申请延期。"))
+    workflow.check_move(case, Action.ASK_EXTENSION, by=by)
     errors: dict[str, list[str]] = {}
     try:
         reason = clean_text(reason, label=_("延期原因"), max_length=MAX_REASON)
@@ -116,19 +102,30 @@ def request_extension(case: Case, *, by, reason: str, new_due_at: datetime | Non
             errors["new_due_at"] = [_("延期不能超过 %(days)d 天。") % {"days": MAX_EXTENSION_DAYS}]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        if case.extensions.filter(status=Extension.Status.PENDING).exists():
-            raise InvalidMove(_("此诉求已有一份待审批的延期申请,请等待督办领导审批。"))
-        return Extension.objects.create(
-            case=case, requested_by=by, requested_at=now, reason=reason, new_due_at=new_due_at
-        )
+    if case.extensions.filter(status=Extension.Status.PENDING).exists():
+        raise InvalidMove(_("此诉求已有一份待审批的延期申请,请等待督办领导审批。"))
+    with stored_language():
+        note = _("申请延期至%(at)s:%(reason)s") % {"at": _local(new_due_at), "reason": reason}
+    extensions: list[Extension] = []
+    # The move's compare-and-swap on the case's version also keeps two requests from both landing.
+    workflow.transition(
+        case,
+        Action.ASK_EXTENSION,
+        by=by,
+        is_public=False,
+        private_note=note,
+        at=now,
+        record=lambda event: extensions.append(
+            Extension.objects.create(
+                case=case, requested_by=by, requested_at=now, reason=reason, new_due_at=new_due_at
+            )
+        ),
+    )
+    return extensions[0]
 
 
 def _decide(extension: Extension, *, by, status: str) -> bool:
     """Compare-and-swap the decision: of two supervisors deciding at once, exactly one does."""
-    if not roles.has_role(by, roles.SUPERVISOR):
-        security.refused(by, "decide extension", f"case {extension.case.number}", "not a supervisor")
-        raise NotAllowed(_("只有督办领导可以审批延期申请。"))
     return (
         Extension.objects.filter(pk=extension.pk, status=Extension.Status.PENDING).update(
             status=status, decided_by=by, decided_at=timezone.now()
@@ -158,18 +155,27 @@ def approve_extension(extension: Extension, *, by) -> CaseEvent:
     return event
 
 
-def refuse_extension(extension: Extension, *, by) -> None:
-    """Refuse: the deadline stays; the handler sees the decision on the case page."""
+def refuse_extension(extension: Extension, *, by) -> CaseEvent:
+    """Refuse: the deadline stays; the handler sees the decision on the case page (staff-only)."""
+    case = extension.case
+    workflow.check_move(case, Action.REFUSE_EXTENSION, by=by)
     with transaction.atomic():
         if not _decide(extension, by=by, status=Extension.Status.REFUSED):
             raise Conflict(_("这份延期申请已经审批过了。"))
+        with stored_language():
+            note = _("不批准延期至%(at)s") % {"at": _local(extension.new_due_at)}
+        event = workflow.transition(case, Action.REFUSE_EXTENSION, by=by, is_public=False, private_note=note)
     extension.refresh_from_db()
+    return event
 
 
 def pending_extensions() -> QuerySet[Extension]:
-    return Extension.objects.filter(status=Extension.Status.PENDING).select_related(
-        "case", "case__category", "case__department", "requested_by"
-    )
+    """Requests waiting for a supervisor, on cases that can still be extended (a case completed
+    meanwhile no longer needs the time)."""
+    open_to_extension = workflow.TRANSITIONS[Action.EXTEND].sources
+    return Extension.objects.filter(
+        status=Extension.Status.PENDING, case__state__in=open_to_extension
+    ).select_related("case", "case__category", "case__department", "requested_by")
 
 
 def repeatedly_returned(minimum: int = 2) -> QuerySet[Case]:

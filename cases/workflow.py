@@ -1,6 +1,9 @@
-"""The case state machine: the table of allowed moves and the only function that changes a stage.
+"""The case state machine: the table of allowed moves, the only function that changes a stage, and
+the one place that answers what a stage means and which moves a user may make now.
 
-The table reads like ../shared/WORKFLOW.md; when the two disagree, fix one of them.
+The table reads like docs/architecture.md ("The workflow"); when the two disagree, fix one of them.
+Pages, selectors, services and jobs ask `can()`, `allowed_actions()` and the `is_…` questions below;
+no other module decides on `case.state` itself (cases/tests/test_state_rules.py checks).
 """
 
 from collections.abc import Callable
@@ -14,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from . import deadlines, hooks, roles, security
 from .errors import Conflict, InvalidMove, NotAllowed
-from .models import Case, CaseEvent, State
+from .models import OPEN_STATES, Case, CaseEvent, State
 
 # Who may make a move. Besides the role names: PUBLIC is a resident proving the case is theirs
 # (phone digits, checked by the service before calling transition), SYSTEM a scheduled job.
@@ -35,7 +38,9 @@ class Action(models.TextChoices):
     REOPEN = "reopen", gettext_lazy("重办")
     AUTO_CLOSE = "auto_close", gettext_lazy("自动办结")
     FOLLOW_UP = "follow_up", gettext_lazy("电话回访")
+    ASK_EXTENSION = "ask_extension", gettext_lazy("申请延期")
     EXTEND = "extend", gettext_lazy("延期")
+    REFUSE_EXTENSION = "refuse_extension", gettext_lazy("不批准延期")
     ESCALATE = "escalate", gettext_lazy("督办")
 
 
@@ -46,10 +51,15 @@ class Move:
     who: frozenset[str]
     # Handlers may only move cases of their own department.
     own_department: bool = False
+    # The case fields the move sets besides its stage; transition() refuses to set any other.
+    fields: frozenset[str] = frozenset()
+    # Entering a new stage starts that stage's time limit (cases.deadlines), unless the move keeps
+    # the one running: starting work on site is still within the dispatch's limit.
+    keeps_deadline: bool = False
 
 
-def _move(sources, target, who, own_department=False) -> Move:
-    return Move(frozenset(sources), target, frozenset(who), own_department)
+def _move(sources, target, who, *, own_department=False, fields=(), keeps_deadline=False) -> Move:
+    return Move(frozenset(sources), target, frozenset(who), own_department, frozenset(fields), keeps_deadline)
 
 
 S = State
@@ -57,14 +67,29 @@ TRANSITIONS: dict[str, Move] = {
     Action.SUBMIT: _move([], S.SUBMITTED, [PUBLIC, roles.VOLUNTEER, roles.INTAKE]),
     Action.ACCEPT: _move([S.SUBMITTED], S.ACCEPTED, [roles.INTAKE]),
     Action.REJECT: _move([S.SUBMITTED], S.REJECTED, [roles.INTAKE]),
-    Action.DISPATCH: _move([S.ACCEPTED], S.DISPATCHED, [roles.INTAKE]),
-    Action.RETURN: _move([S.DISPATCHED], S.ACCEPTED, [roles.HANDLER], own_department=True),
-    Action.START: _move([S.DISPATCHED], S.HANDLING, [roles.HANDLER], own_department=True),
+    Action.DISPATCH: _move([S.ACCEPTED], S.DISPATCHED, [roles.INTAKE], fields=["department"]),
+    # The department's appointment goes back with it: the next department sets its own.
+    Action.RETURN: _move(
+        [S.DISPATCHED],
+        S.ACCEPTED,
+        [roles.HANDLER],
+        own_department=True,
+        fields=["department", "appointment_at"],
+    ),
+    Action.START: _move(
+        [S.DISPATCHED],
+        S.HANDLING,
+        [roles.HANDLER],
+        own_department=True,
+        fields=["appointment_at"],
+        keeps_deadline=True,
+    ),
     Action.APPOINT: _move(
         [S.DISPATCHED, S.HANDLING],
         None,
         [roles.HANDLER, roles.VOLUNTEER, roles.INTAKE],
         own_department=True,
+        fields=["appointment_at"],
     ),
     Action.COMPLETE: _move([S.HANDLING], S.COMPLETED, [roles.HANDLER], own_department=True),
     Action.RATE: _move([S.COMPLETED], S.CLOSED, [PUBLIC, roles.VOLUNTEER, roles.INTAKE]),
@@ -73,12 +98,13 @@ TRANSITIONS: dict[str, Move] = {
     # A call to the resident after completion; staff-only, the stage stays (a score given on the
     # call is recorded separately as RATE or REOPEN).
     Action.FOLLOW_UP: _move([S.COMPLETED], None, [roles.VOLUNTEER, roles.INTAKE]),
-    # A supervisor approves a handler's request for more time (cases.supervision); new due_at.
-    Action.EXTEND: _move([S.DISPATCHED, S.HANDLING], None, [roles.SUPERVISOR]),
+    # 延期: a handler of the department asks for more time (cases.supervision), a supervisor
+    # approves (EXTEND: a new due_at, which the resident sees) or refuses (staff-only).
+    Action.ASK_EXTENSION: _move([S.DISPATCHED, S.HANDLING], None, [roles.HANDLER], own_department=True),
+    Action.EXTEND: _move([S.DISPATCHED, S.HANDLING], None, [roles.SUPERVISOR], fields=["due_at"]),
+    Action.REFUSE_EXTENSION: _move([S.DISPATCHED, S.HANDLING], None, [roles.SUPERVISOR]),
     # 督办: a supervisor, or the system when a case is overdue, chases it; staff-only.
-    Action.ESCALATE: _move(
-        [S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING], None, [roles.SUPERVISOR, SYSTEM]
-    ),
+    Action.ESCALATE: _move([*OPEN_STATES], None, [roles.SUPERVISOR, SYSTEM]),
 }
 
 
@@ -89,13 +115,9 @@ def _actor(user):
     return user
 
 
-def _department_id(user) -> int | None:
-    profile = getattr(user, "staff_profile", None)
-    return profile.department_id if profile else None
-
-
 def may(user, action: str, case: Case | None = None, *, as_public: bool = False) -> bool:
-    """Whether `user` (None for the public or the system) may make `action` on `case`."""
+    """Whether `user` (None for the public or the system) may make `action` on `case` at all, by
+    their role: whatever stage the case is in (can() adds the stage)."""
     move = TRANSITIONS[action]
     if user is None:
         return (as_public and PUBLIC in move.who) or (not as_public and SYSTEM in move.who)
@@ -104,8 +126,51 @@ def may(user, action: str, case: Case | None = None, *, as_public: bool = False)
     if not allowed:
         return as_public and PUBLIC in move.who
     if move.own_department and allowed == {roles.HANDLER} and case is not None:
-        return case.department_id is not None and case.department_id == _department_id(user)
+        return roles.handles(user, case.department_id)
     return True
+
+
+def stage_allows(case: Case, action: str) -> bool:
+    """Whether `action` can be made from the case's current stage, by whoever may make it."""
+    return case.state in TRANSITIONS[action].sources
+
+
+def can(user, action: str, case: Case, *, as_public: bool = False) -> bool:
+    """Whether `user` may make `action` on `case` now: from its current stage, and by their role."""
+    return stage_allows(case, action) and may(user, action, case, as_public=as_public)
+
+
+def allowed_actions(user, case: Case, *, as_public: bool = False) -> list[str]:
+    """The moves `user` may make on `case` now, in the table's order: what pages offer."""
+    return [action for action in TRANSITIONS if can(user, action, case, as_public=as_public)]
+
+
+# What a stage means, asked of the case by pages, selectors and jobs (never worked out elsewhere).
+
+
+def is_open(case: Case) -> bool:
+    """Still being worked on (在办): not yet completed, so its time limit runs."""
+    return case.state in OPEN_STATES
+
+
+def is_finished(case: Case) -> bool:
+    """Completed, rated or not: the resolution report stands."""
+    return case.state in (S.COMPLETED, S.CLOSED)
+
+
+def is_closed(case: Case) -> bool:
+    """办结: rated, or closed without a rating after the rating window."""
+    return case.state == S.CLOSED
+
+
+def is_rejected(case: Case) -> bool:
+    """不予受理: intake declined it, for good."""
+    return case.state == S.REJECTED
+
+
+def awaits_visit(case: Case) -> bool:
+    """A department has it and may have agreed a time to come (预约)."""
+    return stage_allows(case, Action.APPOINT)
 
 
 def check_move(case: Case, action: str, *, by, as_public: bool = False) -> Move:
@@ -114,7 +179,7 @@ def check_move(case: Case, action: str, *, by, as_public: bool = False) -> Move:
     if not may(by, action, case, as_public=as_public):
         security.refused(by, str(action), f"case {case.number}", "role may not make this move")
         raise NotAllowed(_("您没有权限对此诉求执行“%(action)s”。") % {"action": Action(action).label})
-    if case.state not in move.sources:
+    if not stage_allows(case, action):
         raise InvalidMove(
             _("此诉求当前处于“%(state)s”,不能执行“%(action)s”。")
             % {"state": State(case.state).label, "action": Action(action).label}
@@ -143,11 +208,14 @@ def transition(
     to the event (a resolution, a rating) before the listeners in cases.hooks see it.
     """
     move = check_move(case, action, by=by, as_public=as_public)
+    undeclared = set(changes) - move.fields
+    if undeclared:
+        raise TypeError(f"The move {action} does not set {', '.join(sorted(undeclared))}.")
     target = move.target or case.state
     now = at or timezone.now()
-    if target != case.state:
+    if target != case.state and not move.keeps_deadline:
         # Every stage has its own time limit (cases.deadlines).
-        changes.setdefault("due_at", deadlines.stage_due_at(case, target, now))
+        changes["due_at"] = deadlines.stage_due_at(case, target, now)
     with transaction.atomic():
         updated = Case.objects.filter(pk=case.pk, version=case.version, state=case.state).update(
             state=target, version=F("version") + 1, updated_at=now, **changes

@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "web.elder.ElderModeMiddleware",
+    # A case one may not see, a move one may not make: the page with its status (web.errors).
+    "web.errors.DomainErrorMiddleware",
     # Last: decides per view whether reads may go to the replica (minsheng.routers).
     "minsheng.routers.ReplicaReadsMiddleware",
     # Last, as django-axes asks: it turns a lock-out flagged during authentication into our 429 page.

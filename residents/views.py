@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import services as case_services
+from cases import workflow
 from cases.errors import Conflict, InvalidMove, NotAllowed
-from cases.models import Case, Rating, State
+from cases.models import Case, Rating
 from cases.validation import mask_phone
+from cases.workflow import Action
 from security.client import client_ip
 from security.ratelimit import limit, log_refusal
 from web.forms import add_service_errors
@@ -126,16 +128,18 @@ def _mine_context(request, *, bound: dict | None = None, problem: str = "") -> d
     phone = resident_phone(request)
     cases = list(services.cases_of(phone))
     rated = set(
-        Rating.objects.filter(case__in=[c for c in cases if c.state == State.CLOSED]).values_list(
+        Rating.objects.filter(case__in=[c for c in cases if workflow.is_closed(c)]).values_list(
             "case_id", flat=True
         )
     )
     rows = []
     for case in cases:
         form = None
-        if case.state == State.COMPLETED:
+        if workflow.can(None, Action.RATE, case, as_public=True):
             form = (bound or {}).get(case.number) or forms.ResidentRatingForm(prefix=case.number)
-        rows.append({"case": case, "rating_form": form, "rated": case.pk in rated})
+        rows.append(
+            {"case": case, "rating_form": form, "rated": case.pk in rated, "open": workflow.is_open(case)}
+        )
     return {"rows": rows, "masked_phone": mask_phone(phone), "problem": problem}
 
 

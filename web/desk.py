@@ -13,14 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import access, helpdesk, idempotency, selectors, services
+from cases import access, helpdesk, selectors, services, submission, workflow
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
-from cases.models import Rating, State
+from cases.models import Rating
 from cases.validation import mask_name, mask_phone
+from cases.workflow import Action
 
 from . import desk_forms, idempotent
+from .errors import error_page
 from .forms import add_service_errors
-from .views import _error_page, _not_found, _timeline, staff_required
+from .views import _timeline, staff_required
 
 
 def desk_required(view):
@@ -30,7 +32,7 @@ def desk_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not helpdesk.may_register(request.user):
-            return _error_page(
+            return error_page(
                 request,
                 403,
                 _("代办岗页面供志愿者和受理员使用。如需开通,请联系街道管理员。"),
@@ -86,9 +88,8 @@ def submit(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            case, replayed = idempotency.submit_once(
-                idempotent.claim(request, f"web:user:{request.user.pk}"),
-                helpdesk.submit_for_resident,
+            case, replayed = submission.submit(
+                key=idempotent.claim(request, f"web:user:{request.user.pk}"),
                 by=request.user,
                 channel=data["channel"],
                 desk=data.get("desk") or form.desk,
@@ -104,8 +105,6 @@ def submit(request):
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
-        except NotAllowed as exc:
-            return _error_page(request, 403, exc.message, title=_("没有权限"))
         except KeyReused as exc:
             form = desk_forms.OnBehalfForm(idempotent.fresh_data(request), request.FILES, user=request.user)
             form.is_valid()
@@ -131,10 +130,7 @@ def _qr_svg(case) -> str:
 @staff_required
 @require_GET
 def receipt(request, number):
-    try:
-        case = _case(request, number, "receipt")
-    except CaseNotFound as exc:
-        return _not_found(request, exc)
+    case = _case(request, number, "receipt")
     return render(
         request,
         "web/desk/receipt.html",
@@ -190,8 +186,8 @@ def lookup(request):
 
 def _case_context(request, case, *, appointment_form=None, follow_up_form=None, problem="") -> dict:
     progress = selectors.public_progress(case)
-    can_appoint = case.state in (State.DISPATCHED, State.HANDLING)
-    can_follow_up = case.state == State.COMPLETED
+    can_appoint = workflow.can(request.user, Action.APPOINT, case)
+    can_follow_up = workflow.can(request.user, Action.FOLLOW_UP, case)
     return {
         "case": case,
         "progress": progress,
@@ -210,16 +206,13 @@ def _case_context(request, case, *, appointment_form=None, follow_up_form=None, 
 @desk_required
 @require_GET
 def case_page(request, number):
-    try:
-        case = _case(request, number, "desk_case")
-    except CaseNotFound as exc:
-        return _not_found(request, exc)
+    case = _case(request, number, "desk_case")
     return render(request, "web/desk/case.html", _case_context(request, case))
 
 
 def _refusal(request, number, exc):
     if isinstance(exc, NotAllowed):
-        return _error_page(request, 403, exc.message, title=_("没有权限"))
+        return error_page(request, 403, exc.message, title=_("没有权限"))
     case = access.case_for_staff(request.user, number)
     return render(
         request, "web/desk/case.html", _case_context(request, case, problem=exc.message), status=409
@@ -229,10 +222,7 @@ def _refusal(request, number, exc):
 @desk_required
 @require_POST
 def appointment(request, number):
-    try:
-        case = _case(request, number, "desk_appointment")
-    except CaseNotFound as exc:
-        return _not_found(request, exc)
+    case = _case(request, number, "desk_appointment")
     form = desk_forms.AppointmentForm(request.POST)
     if form.is_valid():
         try:
@@ -264,10 +254,7 @@ def follow_ups(request):
 @desk_required
 @require_POST
 def follow_up(request, number):
-    try:
-        case = _case(request, number, "desk_follow_up")
-    except CaseNotFound as exc:
-        return _not_found(request, exc)
+    case = _case(request, number, "desk_follow_up")
     form = desk_forms.FollowUpForm(request.POST)
     if form.is_valid():
         try:

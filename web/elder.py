@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases import idempotency, services, voice
+from cases import idempotency, submission, voice
 from cases.errors import KeyReused
-from cases.models import Category, Channel, Community
+from cases.models import Category, Community
 from cases.validation import MAX_DESCRIPTION, MAX_NAME, clean_text
 from security.ratelimit import limit
 
@@ -410,18 +410,16 @@ def check(request):
             return _sent(request, report, made)
         if voice_name:
             voice_file = default_storage.open(voice_name, "rb")
-        case, _replayed = idempotency.submit_once(
-            claim,
-            services.submit_case,
+        case = submission.submit(
+            key=claim,
             category=Category.objects.filter(code=report.get("category")).first(),
             community=Community.objects.filter(code=report.get("community")).first(),
             address=_address(report),
             description=report.get("description", ""),
             name=form.cleaned_data["name"],
             phone=form.cleaned_data["phone"],
-            channel=Channel.ONLINE,
             voice_file=voice_file,
-        )
+        ).case
     except (FileNotFoundError, OSError):
         report.pop("voice", None)
         report.pop("voice_seconds", None)

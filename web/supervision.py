@@ -12,12 +12,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import access, deadlines, roles, supervision
-from cases.errors import CaseNotFound, Conflict, InvalidMove, NotAllowed
+from cases.errors import Conflict, InvalidMove
 from cases.models import Extension
 from cases.validation import MAX_REASON
 
+from .errors import error_page
 from .forms import DATETIME_LOCAL, DateTimeLocalInput, add_service_errors
-from .views import _error_page, _not_found, _staff_case_context, staff_required
+from .views import _staff_case_context, staff_required
 
 
 class ExtensionRequestForm(forms.Form):
@@ -51,7 +52,7 @@ def supervisor_only(view):
     @staff_required
     def wrapper(request, *args, **kwargs):
         if not roles.has_role(request.user, roles.SUPERVISOR):
-            return _error_page(request, 403, _("只有督办领导可以使用督办页面。"), title=_("没有权限"))
+            return error_page(request, 403, _("只有督办领导可以使用督办页面。"), title=_("没有权限"))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -106,8 +107,6 @@ def decide_extension(request, pk, decision):
             messages.success(
                 request, _("已不批准诉求 %(number)s 的延期申请。") % {"number": extension.case.number}
             )
-    except NotAllowed as exc:
-        return _error_page(request, 403, exc.message, title=_("没有权限"))
     except (InvalidMove, Conflict) as exc:
         messages.error(request, exc.message)
     return redirect("web:supervision")
@@ -122,10 +121,7 @@ def _case_page(request, case, *, status: int, **forms_and_problem):
 @staff_required
 @require_POST
 def request_extension(request, number):
-    try:
-        case = access.case_for_staff(request.user, number)
-    except CaseNotFound as exc:
-        return _not_found(request, exc)
+    case = access.case_for_staff(request.user, number)
     form = ExtensionRequestForm(request.POST, prefix="extension")
     if form.is_valid():
         try:
@@ -137,8 +133,6 @@ def request_extension(request, number):
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
-        except NotAllowed as exc:
-            return _error_page(request, 403, exc.message, title=_("没有权限"))
         except InvalidMove as exc:
             return _case_page(request, case, status=409, problem=exc.message)
         else:
@@ -150,18 +144,13 @@ def request_extension(request, number):
 @staff_required
 @require_POST
 def escalate(request, number):
-    try:
-        case = access.case_for_staff(request.user, number)
-    except CaseNotFound as exc:
-        return _not_found(request, exc)
+    case = access.case_for_staff(request.user, number)
     form = EscalateForm(request.POST, prefix="escalate")
     if form.is_valid():
         try:
             supervision.escalate(case, by=request.user, note=form.cleaned_data["note"])
         except ValidationError as exc:
             add_service_errors(form, exc)
-        except NotAllowed as exc:
-            return _error_page(request, 403, exc.message, title=_("没有权限"))
         except (InvalidMove, Conflict) as exc:
             case = access.case_for_staff(request.user, number)
             return _case_page(request, case, status=409, problem=exc.message)

@@ -25,33 +25,21 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, idempotency, roles, selectors, services, workflow
+from cases import access, roles, selectors, services, submission, workflow
 from cases import voice as voice_notes
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
-from cases.models import Attachment, Channel, Rating, State
+from cases.models import Attachment, Rating, Score
 from cases.validation import mask_phone
 from cases.workflow import Action
 from minsheng import http_cache
 from security.ratelimit import limit
 
 from . import forms, idempotent
+from .errors import error_page
 
 PAGE_SIZE = 50
 # Roles that may use the staff pages at all; what each may do is decided by cases.workflow.
 STAFF_ROLES = (roles.INTAKE, roles.HANDLER, roles.SUPERVISOR, roles.VOLUNTEER)
-
-
-def _error_page(request, status: int, message: str, *, title: str = ""):
-    return render(
-        request,
-        "web/error.html",
-        {"title": title or _("出错了"), "message": message, "status": status},
-        status=status,
-    )
-
-
-def _not_found(request, exc: CaseNotFound):
-    return _error_page(request, 404, exc.message, title=_("没有找到这个诉求"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,7 +63,7 @@ def language(request):
     """
     code = request.GET.get("language", "")
     if code not in dict(settings.LANGUAGES):
-        return _error_page(request, 400, _("不支持这种语言。"), title=_("无法切换语言"))
+        return error_page(request, 400, _("不支持这种语言。"), title=_("无法切换语言"))
     next_url = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -137,9 +125,8 @@ def submit(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            case, _replayed = idempotency.submit_once(
-                idempotent.claim(request, "web:online"),
-                services.submit_case,
+            case = submission.submit(
+                key=idempotent.claim(request, "web:online"),
                 category=data["category"],
                 community=data["community"],
                 address=data["address"],
@@ -149,8 +136,7 @@ def submit(request):
                 age_band=data["age_band"] or "",
                 photo_files=request.FILES.getlist("photos"),
                 voice_file=request.FILES.get("voice"),
-                channel=Channel.ONLINE,
-            )
+            ).case
         except ValidationError as exc:
             forms.add_service_errors(form, exc)
         except KeyReused as exc:
@@ -167,10 +153,7 @@ def submit(request):
 @require_GET
 @limit("lookup")
 def submitted(request, number):
-    try:
-        case = access.case_for_public(number)
-    except CaseNotFound as exc:
-        return _not_found(request, exc)
+    case = access.case_for_public(number)
     return render(request, "web/submitted.html", {"case": case})
 
 
@@ -199,7 +182,7 @@ def _progress_context(case, *, rating_form=None, rating_error: str = "") -> dict
         "rating_form": rating_form or (forms.RatingForm() if progress.can_rate else None),
         "rating_error": rating_error,
         "latest_rating": latest_rating,
-        "show_appointment": bool(case.appointment_at) and case.state in (State.DISPATCHED, State.HANDLING),
+        "show_appointment": bool(case.appointment_at) and workflow.awaits_visit(case),
         "timeline": _timeline(progress.events, private=False),
     }
 
@@ -220,40 +203,37 @@ def _shared_page(request) -> bool:
 @require_GET
 @limit("lookup")
 def progress(request, number):
-    try:
-        if not _shared_page(request):
-            return render(request, "web/progress.html", _progress_context(access.case_for_public(number)))
+    if not _shared_page(request):
+        return render(request, "web/progress.html", _progress_context(access.case_for_public(number)))
 
-        def build(case) -> str:
-            html = render_to_string("web/progress.html", _progress_context(case), request)
-            return _CSRF_VALUE.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<2>", html)
+    def build(case) -> str:
+        html = render_to_string("web/progress.html", _progress_context(case), request)
+        return _CSRF_VALUE.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<2>", html)
 
-        def personalise(html: str) -> str | None:
-            # Only a completed case's page has a form (the rating): it needs this visitor's token.
-            if CSRF_PLACEHOLDER not in html:
-                return None
-            return html.replace(CSRF_PLACEHOLDER, get_token(request))
+    def personalise(html: str) -> str | None:
+        # Only a completed case's page has a form (the rating): it needs this visitor's token.
+        if CSRF_PLACEHOLDER not in html:
+            return None
+        return html.replace(CSRF_PLACEHOLDER, get_token(request))
 
-        elder = request.elder
-        variant = f"page:{elder.size if elder.on else 0}"
-        return http_cache.public_answer(
-            request,
-            number,
-            variant,
-            build,
-            content_type="text/html; charset=utf-8",
-            personalise=personalise,
-        )
-    except CaseNotFound as exc:
-        return _not_found(request, exc)
+    elder = request.elder
+    return http_cache.public_answer(
+        request,
+        number,
+        f"page:{elder.size if elder.on else 0}",
+        build,
+        content_type="text/html; charset=utf-8",
+        personalise=personalise,
+    )
+
+
+def _public_may_rate(case) -> bool:
+    return workflow.can(None, Action.RATE, case, as_public=True)
 
 
 @require_POST
 def rate(request, number):
-    try:
-        case = access.case_for_public(number)
-    except CaseNotFound as exc:
-        return _not_found(request, exc)
+    case = access.case_for_public(number)
     form = forms.RatingForm(request.POST)
     status = 400
     error = ""
@@ -273,11 +253,11 @@ def rate(request, number):
             status, error = 409, exc.message
         else:
             messages.success(request, _("感谢您的评价:%(score)s。") % {"score": rating.get_score_display()})
-            if case.state == State.HANDLING:
+            if rating.score == Score.DISSATISFIED:  # the case is reopened (重办)
                 messages.info(request, _("我们会重新办理您的诉求,请留意办理进度。"))
             return redirect("web:progress", number=case.number)
     case.refresh_from_db()
-    context = _progress_context(case, rating_form=form if case.state == State.COMPLETED else None)
+    context = _progress_context(case, rating_form=form if _public_may_rate(case) else None)
     context["rating_error"] = error
     return render(request, "web/progress.html", context, status=status)
 
@@ -347,7 +327,7 @@ def staff_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not roles.has_role(request.user, *STAFF_ROLES):
-            return _error_page(
+            return error_page(
                 request,
                 403,
                 _("您的账号没有工作人员权限。如需开通,请联系街道管理员。"),
@@ -443,12 +423,9 @@ DONE_MESSAGES = {
 
 
 def _available_actions(user, case) -> list[str]:
-    """The moves this user may make on this case now, in workflow order."""
-    return [
-        slug
-        for slug, (action, _form, _call) in STAFF_ACTIONS.items()
-        if case.state in workflow.TRANSITIONS[action].sources and workflow.may(user, action, case)
-    ]
+    """The moves this user may make on this case now (asked of the workflow), in workflow order."""
+    allowed = set(workflow.allowed_actions(user, case))
+    return [slug for slug, (action, _form, _call) in STAFF_ACTIONS.items() if action in allowed]
 
 
 def _staff_case_context(request, case, *, bound: dict | None = None, problem: str = "") -> dict:
@@ -477,10 +454,7 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
 @staff_required
 @require_GET
 def staff_case(request, number):
-    try:
-        case = access.case_for_staff(request.user, number)
-    except CaseNotFound as exc:
-        return _not_found(request, exc)
+    case = access.case_for_staff(request.user, number)
     return render(request, "web/staff/case.html", _staff_case_context(request, case))
 
 
@@ -489,10 +463,7 @@ def staff_case(request, number):
 def staff_action(request, number, action):
     if action not in STAFF_ACTIONS:
         raise Http404
-    try:
-        case = access.case_for_staff(request.user, number)
-    except CaseNotFound as exc:
-        return _not_found(request, exc)
+    case = access.case_for_staff(request.user, number)
     _action, form_class, call = STAFF_ACTIONS[action]
     form = form_class(request.POST, request.FILES, prefix=action)
     problem, status = "", 400
@@ -501,8 +472,6 @@ def staff_action(request, number, action):
             call(case, request.user, form.cleaned_data, _PrefixedFiles(request.FILES, action))
         except ValidationError as exc:
             forms.add_service_errors(form, exc)
-        except NotAllowed as exc:
-            return _error_page(request, 403, exc.message, title=_("没有权限"))
         except (InvalidMove, Conflict) as exc:
             problem, status = _("此诉求刚刚已被其他人更新,下面是最新进度。") + " " + exc.message, 409
             case = access.case_for_staff(request.user, number)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from cases import selectors, services, supervision
 from cases.errors import Conflict, InvalidMove, NotAllowed
 from cases.models import Case, CaseEvent, Department, Extension
-from cases.testing import case_in, submit
+from cases.testing import case_in, jpeg, submit
 from notify.models import Message
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -166,3 +166,34 @@ def staff_other_handler(users):
     other.groups.add(Group.objects.get(name=roles.HANDLER))
     StaffProfile.objects.create(user=other, department=Department.objects.get(code="urban"))
     return other
+
+
+def test_a_request_and_a_refusal_are_staff_only_events_in_the_timeline(users):
+    case = case_in("handling", users)
+    new_due = case.due_at + timedelta(days=3)
+    extension = supervision.request_extension(
+        case, by=users["handler"], reason="等待配件", new_due_at=new_due
+    )
+    supervision.refuse_extension(extension, by=users["supervisor"])
+    asked, refused = CaseEvent.objects.filter(case=case, action__in=["ask_extension", "refuse_extension"])
+    assert (asked.action, asked.actor, asked.is_public) == ("ask_extension", users["handler"], False)
+    assert "等待配件" in asked.private_note
+    assert (refused.action, refused.actor, refused.is_public) == (
+        "refuse_extension",
+        users["supervisor"],
+        False,
+    )
+    progress = selectors.public_progress(Case.objects.get(pk=case.pk))
+    assert not [e for e in progress.events if e.action in ("ask_extension", "refuse_extension")]
+
+
+def test_a_completed_case_no_longer_waits_for_a_decision(users):
+    case = case_in("handling", users)
+    supervision.request_extension(
+        case, by=users["handler"], reason="等待配件", new_due_at=case.due_at + timedelta(days=3)
+    )
+    assert supervision.pending_extensions().count() == 1
+    services.complete(
+        case, by=users["handler"], explanation="已修好", before=[jpeg("b.jpg")], after=[jpeg("a.jpg")]
+    )
+    assert supervision.pending_extensions().count() == 0

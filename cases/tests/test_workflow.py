@@ -1,7 +1,7 @@
 """The TRANSITIONS table walked whole: every action from every state, by every role.
 
-The expectations are written out from ../shared/WORKFLOW.md, not read from the table, so a change
-to the table that WORKFLOW.md does not describe fails here.
+The expectations are written out from docs/architecture.md ("The workflow"), not read from the
+table, so a change to the table that the document does not describe fails here.
 """
 
 from datetime import UTC, datetime
@@ -30,7 +30,9 @@ EXPECTED_MOVES = {
     "reopen": ({"completed"}, "handling"),
     "auto_close": ({"completed"}, "closed"),
     "follow_up": ({"completed"}, None),
+    "ask_extension": ({"dispatched", "handling"}, None),
     "extend": ({"dispatched", "handling"}, None),
+    "refuse_extension": ({"dispatched", "handling"}, None),
     "escalate": ({"submitted", "accepted", "dispatched", "handling"}, None),
 }
 # action: who may make it (WORKFLOW.md "who" column). "handler" is the case's own department.
@@ -46,7 +48,9 @@ EXPECTED_WHO = {
     "reopen": {"public", "anonymous_public", "volunteer", "intake"},
     "auto_close": {"system"},
     "follow_up": {"volunteer", "intake"},
+    "ask_extension": {"handler"},
     "extend": {"supervisor"},
+    "refuse_extension": {"supervisor"},
     "escalate": {"supervisor", "system"},
 }
 ACTORS = [
@@ -221,3 +225,56 @@ def test_only_public_volunteer_and_intake_may_create_a_case(actor, staff):
     with pytest.raises(NotAllowed):
         submit(channel="phone", by=by)
     assert not Case.objects.exists()
+
+
+def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, make_case, property_dept):
+    dispatched = make_case("dispatched", department=property_dept)
+    assert workflow.allowed_actions(staff["handler"], dispatched) == [
+        "return",
+        "start",
+        "appoint",
+        "ask_extension",
+    ]
+    assert workflow.allowed_actions(staff["other_handler"], dispatched) == []
+    assert workflow.allowed_actions(staff["intake"], dispatched) == ["appoint"]
+    assert workflow.allowed_actions(staff["supervisor"], dispatched) == [
+        "extend",
+        "refuse_extension",
+        "escalate",
+    ]
+    completed = make_case("completed", department=property_dept)
+    assert workflow.allowed_actions(None, completed, as_public=True) == ["rate", "reopen"]
+    assert workflow.allowed_actions(None, completed) == ["auto_close"]
+    assert workflow.can(staff["volunteer"], Action.FOLLOW_UP, completed)
+    assert not workflow.can(staff["volunteer"], Action.FOLLOW_UP, dispatched)
+
+
+def test_a_move_sets_only_the_fields_it_declares(staff, make_case, property_dept):
+    case = make_case("submitted")
+    before = _snapshot(case)
+    with pytest.raises(TypeError):
+        workflow.transition(case, Action.ACCEPT, by=staff["intake"], department=property_dept)
+    with pytest.raises(TypeError):
+        workflow.transition(case, Action.ACCEPT, by=staff["intake"], due_at=NOW)
+    assert _snapshot(case) == before
+
+
+def test_starting_work_keeps_the_dispatch_deadline_and_a_new_stage_starts_its_own(
+    staff, make_case, property_dept
+):
+    case = make_case("accepted")
+    workflow.transition(case, Action.DISPATCH, by=staff["intake"], department=property_dept)
+    dispatched_due = Case.objects.get(pk=case.pk).due_at
+    assert dispatched_due is not None
+    workflow.transition(case, Action.START, by=staff["handler"])
+    assert Case.objects.get(pk=case.pk).due_at == dispatched_due
+
+
+def test_what_a_stage_means_is_answered_by_the_workflow(make_case):
+    for state in ALL_STATES:
+        case = make_case(state)
+        assert workflow.is_open(case) == (state in {"submitted", "accepted", "dispatched", "handling"})
+        assert workflow.is_finished(case) == (state in {"completed", "closed"})
+        assert workflow.is_closed(case) == (state == "closed")
+        assert workflow.is_rejected(case) == (state == "rejected")
+        assert workflow.awaits_visit(case) == (state in {"dispatched", "handling"})

@@ -3,8 +3,8 @@
 from django import template
 from django.utils import timezone
 
-from cases import deadlines, roles
-from cases.models import OPEN_STATES, State
+from cases import deadlines, roles, workflow
+from cases.workflow import Action
 
 register = template.Library()
 
@@ -14,17 +14,10 @@ def supervision_panel(context, case):
     from web.supervision import EscalateForm, ExtensionRequestForm
 
     user = context["request"].user
-    profile = getattr(user, "staff_profile", None)
-    own_handler = (
-        roles.has_role(user, roles.HANDLER)
-        and profile is not None
-        and case.department_id is not None
-        and profile.department_id == case.department_id
-    )
     extensions = list(case.extensions.select_related("requested_by", "decided_by"))
     pending = any(e.status == "pending" for e in extensions)
-    may_request = own_handler and case.state in (State.DISPATCHED, State.HANDLING) and not pending
-    may_escalate = roles.has_role(user, roles.SUPERVISOR) and case.state in OPEN_STATES
+    may_request = workflow.can(user, Action.ASK_EXTENSION, case) and not pending
+    may_escalate = workflow.can(user, Action.ESCALATE, case)
     return {
         "case": case,
         "request": context["request"],
