@@ -32,6 +32,7 @@ test: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/mypy cases notify
 
 check: $(BIN)/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -46,6 +46,6 @@ def _clear_cache():
 @pytest.fixture
 def users(db):
     """Reference data and one account per role: intake, handler (物业科), volunteer, supervisor, admin."""
-    from cases.testing import setup_reference
+    from tests.support.data import setup_reference
 
     return setup_reference()

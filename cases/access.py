@@ -7,9 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import numbering, roles, security
+from . import numbering, roles, security_log
 from .errors import CaseNotFound
 from .models import Case, PersonalDataAccess
+from .roles import Actor
 
 # How long a volunteer may keep opening a resident's cases after typing the resident's full phone
 # number at the desk (cases.helpdesk.cases_for_phone logs that lookup; the log row is the proof).
@@ -71,7 +72,7 @@ def visible_cases(user) -> QuerySet[Case]:
     return qs.none()
 
 
-def case_for_staff(user, number: str) -> Case:
+def case_for_staff(user: Actor, number: str) -> Case:
     """A case the user may work on; CaseNotFound (a 404) for anything else, logged as a refusal.
 
     The user sees the same 404 whether the case exists or not; the log says which it was, so that
@@ -79,17 +80,17 @@ def case_for_staff(user, number: str) -> Case:
     """
     number = (number or "").strip()
     if not numbering.is_well_formed(number):
-        security.refused(user, "open case", f"case {number[:32]}", "malformed number")
+        security_log.refused(user, "open case", f"case {number[:32]}", "malformed number")
         raise not_found(number)
     try:
         return visible_cases(user).get(number=number)
     except Case.DoesNotExist:
         reason = "exists, not visible" if Case.objects.filter(number=number).exists() else "no such case"
-        security.refused(user, "open case", f"case {number}", reason)
+        security_log.refused(user, "open case", f"case {number}", reason)
         raise not_found(number) from None
 
 
-def record_views(user, cases, via: str) -> None:
+def record_views(user: Actor, cases, via: str) -> None:
     """Write one PersonalDataAccess row per case whose personal data (name, phone, address, the
     resident's photos or voice) `user` is being shown, and what for (`via`: the page, API operation
     or export). Supervisors read these rows at /staff/supervision/access-log."""
@@ -100,11 +101,11 @@ def record_views(user, cases, via: str) -> None:
     PersonalDataAccess.objects.bulk_create(rows, batch_size=1000)
 
 
-def record_view(user, case: Case, via: str) -> None:
+def record_view(user: Actor, case: Case, via: str) -> None:
     record_views(user, [case], via)
 
 
-def can_see_personal_data(user, case: Case) -> bool:
+def can_see_personal_data(user: Actor, case: Case) -> bool:
     """Name, phone, address details and the resident's own photos: staff who may open the case."""
     if user is None or not user.is_authenticated:
         return False

@@ -76,7 +76,7 @@ class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
-    fields = ["at", "action", "from_state", "to_state", "actor_name", "department", "public_note"]
+    fields = ("at", "action", "from_state", "to_state", "actor_name", "department", "public_note")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -6,7 +6,7 @@ PostgreSQL and executemany on SQLite. Values are given by column (attname, e.g. 
 adapted like Django would for dates and times; nothing else is checked, so callers pass clean data.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -22,7 +22,7 @@ def _sqlite_datetime(value: datetime) -> str:
 
 def _adapters(model, fields: Sequence[str]):
     ops = connection.ops
-    adapters = []
+    adapters: list[Callable | None] = []
     for name in fields:
         kind = model._meta.get_field(name).get_internal_type()
         if kind == "DateTimeField":

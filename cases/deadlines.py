@@ -107,7 +107,7 @@ class WorkCalendar:
 
 # Which of the category's limits each open stage runs under: accept, dispatch, then one limit from
 # dispatch to completion. Other stages (completed, closed, rejected) have none.
-STAGE_LIMITS = {
+STAGE_LIMITS: dict[str, str] = {
     State.SUBMITTED: "accept_limit_hours",
     State.ACCEPTED: "dispatch_limit_hours",
     State.DISPATCHED: "time_limit_hours",
@@ -140,28 +140,33 @@ def stage_due_at(case: Case, target: str, start: datetime) -> datetime | None:
     return add_limit(case.category, start, hours)
 
 
-def _running(case: Case) -> bool:
-    """Whether the case's stage has a time limit that is running (stages after completion have none)."""
-    return case.due_at is not None and limit_hours(case.category, case.state) is not None
+def running_due_at(case: Case) -> datetime | None:
+    """The deadline of the case's stage while its time limit runs; None when none runs (no
+    deadline, or a stage after completion, which keeps its last deadline for the record)."""
+    if limit_hours(case.category, case.state) is None:
+        return None
+    return case.due_at
 
 
 def is_overdue(case: Case, now: datetime | None = None) -> bool:
     """Past its time limit while the limit still runs: a completed case keeps its last deadline,
     but is no longer late however long it waits for the resident's rating."""
-    return _running(case) and case.due_at <= (now or timezone.now())
+    due = running_due_at(case)
+    return due is not None and due <= (now or timezone.now())
 
 
 def due_status(case: Case, now: datetime | None = None, calendar: WorkCalendar | None = None) -> str:
     """On time, due soon (within the last 20% of the stage's limit) or overdue; '' when none applies."""
-    if not _running(case):
+    due = running_due_at(case)
+    if due is None:
         return DueStatus.NONE
     now = now or timezone.now()
-    if is_overdue(case, now):
+    if due <= now:
         return DueStatus.OVERDUE
     hours = limit_hours(case.category, case.state) or 0
     threshold = hours * settings.MINSHENG_DUE_SOON_FRACTION
     if case.category.is_urgent:
-        remaining = (case.due_at - now).total_seconds() / 3600
+        remaining = (due - now).total_seconds() / 3600
     else:
-        remaining = (calendar or WorkCalendar()).working_hours_between(now, case.due_at)
+        remaining = (calendar or WorkCalendar()).working_hours_between(now, due)
     return DueStatus.DUE_SOON if remaining <= threshold else DueStatus.ON_TIME

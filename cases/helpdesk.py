@@ -11,7 +11,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import deadlines, roles, security, services, workflow
+from . import deadlines, roles, security_log, services, workflow
 from .access import PHONE_LOOKUP, record_view, visible_cases
 from .errors import InvalidMove, NotAllowed
 from .models import (
@@ -27,6 +27,7 @@ from .models import (
     Score,
     State,
 )
+from .roles import Actor
 from .selectors import plain_when
 from .validation import MAX_COMMENT, clean_text, normalize_phone
 from .workflow import Action
@@ -46,7 +47,7 @@ def may_register(user) -> bool:
 
 def channels_for(user) -> list[str]:
     """The channels `user` may register a case through: a volunteer's desk, intake's phone and visits."""
-    channels = []
+    channels: list[str] = []
     if roles.has_role(user, roles.VOLUNTEER) and desks_of(user).exists():
         channels.append(Channel.HELP_DESK)
     if roles.has_role(user, roles.INTAKE):
@@ -144,7 +145,7 @@ def cases_for_phone(user, phone: str) -> list[Case]:
     resident's whole number is the proof that the resident asked them to.
     """
     if not roles.has_role(user, roles.VOLUNTEER, roles.INTAKE, roles.SUPERVISOR, roles.HANDLER):
-        security.refused(user, "look up cases by phone", "phone lookup", "role may not look up by phone")
+        security_log.refused(user, "look up cases by phone", "phone lookup", "role may not look up by phone")
         raise NotAllowed(_("您没有权限按电话号码查询诉求。"))
     try:
         phone = normalize_phone(phone)
@@ -170,7 +171,7 @@ def _latest_resolution(case: Case) -> Resolution | None:
     return case.resolutions.order_by("-created_at", "-id").first()
 
 
-def _desk_for(case: Case, by) -> HelpDesk | None:
+def _desk_for(case: Case, by: Actor) -> HelpDesk | None:
     desks = list(desks_of(by))
     if case.desk_id and any(d.pk == case.desk_id for d in desks):
         return case.desk
@@ -180,7 +181,7 @@ def _desk_for(case: Case, by) -> HelpDesk | None:
 def record_follow_up(
     case: Case,
     *,
-    by,
+    by: Actor,
     reached: bool,
     solved: bool | None = None,
     score: str = "",
@@ -236,7 +237,7 @@ def record_follow_up(
                     case=case,
                     resolution=resolution,
                     desk=_desk_for(case, by),
-                    by=by,
+                    by=workflow.account(by),
                     at=now,
                     reached=reached,
                     solved=solved,

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class State(models.TextChoices):
-    """Where a case is. See ../shared/WORKFLOW.md; the resident sees five stages."""
+    """Where a case is. See docs/architecture.md ("The workflow"); the resident sees five stages."""
 
     SUBMITTED = "submitted", _("诉求提交")
     ACCEPTED = "accepted", _("工作人员受理")

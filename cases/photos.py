@@ -192,9 +192,9 @@ def process_photo(upload) -> ProcessedPhoto:
                     % {"name": _name(upload), "ratio": MAX_ASPECT_RATIO}
                 )
             probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()  # a truncated file fails here
-            img = _as_rgb(ImageOps.exif_transpose(img))
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()  # a truncated file fails here
+            img = _as_rgb(ImageOps.exif_transpose(opened))
             img.thumbnail((MAX_EDGE, MAX_EDGE))
             full = io.BytesIO()
             # Only the pixels are kept: the JPEG encoder would otherwise copy a source comment

@@ -1,44 +1,51 @@
 """Roles are Django groups; this module names them and answers "does this user have it"."""
 
+from typing import TypeAlias
+
 from django.contrib.auth.models import AnonymousUser, User
+
+# Who makes a move: a signed-in account, an anonymous visitor (request.user), or nobody — the public
+# proving the case is theirs with the phone's digits, or the system (a scheduled job).
+Actor: TypeAlias = User | AnonymousUser | None
 
 RESIDENT = "resident"
 VOLUNTEER = "volunteer"
 INTAKE = "intake"
 HANDLER = "handler"
 SUPERVISOR = "supervisor"
+_ROLES_KEY = "_minsheng_roles"
 ALL = (RESIDENT, VOLUNTEER, INTAKE, HANDLER, SUPERVISOR)
 STAFF = (INTAKE, HANDLER, SUPERVISOR)
 
 
-def roles_of(user: User | AnonymousUser | None) -> frozenset[str]:
+def roles_of(user: Actor) -> frozenset[str]:
     """The user's role names, read once per user object."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_minsheng_roles", None)
+    # Kept on the user object, which lives as long as the request or the job that holds it.
+    cached = vars(user).get(_ROLES_KEY)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._minsheng_roles = cached
+        cached = vars(user)[_ROLES_KEY] = frozenset(user.groups.values_list("name", flat=True))
     return cached
 
 
-def has_role(user, *roles: str) -> bool:
+def has_role(user: Actor, *roles: str) -> bool:
     return bool(roles_of(user).intersection(roles))
 
 
-def display_name(user) -> str:
+def display_name(user: Actor) -> str:
     """The name residents see for a member of staff: full name, else username."""
-    if user is None:
+    if not isinstance(user, User):  # nobody, or an anonymous visitor
         return ""
     return (user.get_full_name() or user.get_username()).strip()
 
 
-def department_of(user) -> int | None:
+def department_of(user: Actor) -> int | None:
     """The id of the department a member of staff belongs to (handlers have one), else None."""
     profile = getattr(user, "staff_profile", None) if user is not None else None
     return profile.department_id if profile is not None else None
 
 
-def handles(user, department_id: int | None) -> bool:
+def handles(user: Actor, department_id: int | None) -> bool:
     """Whether `user` is a handler of that department: the one rule for "a handler of this case"."""
     return department_id is not None and has_role(user, HANDLER) and department_of(user) == department_id

@@ -26,7 +26,7 @@ STAGE_OF_STATE = {
     State.CLOSED: "completed",
 }
 # Which events mark the entry into a stage (the latest one wins after a return or a reopen).
-_ENTERS = {
+_ENTERS: dict[str, str] = {
     Action.SUBMIT: "submitted",
     Action.ACCEPT: "accepted",
     Action.REJECT: "accepted",
@@ -93,14 +93,14 @@ class Progress:
 
 def event_actor(event: CaseEvent) -> str:
     """What the public sees as the person responsible for an event."""
-    if event.action == Action.DISPATCH and event.department_id:
+    if event.action == Action.DISPATCH and event.department is not None:
         return event.department.name
     return event.actor_name
 
 
 def _stage_actor(case: Case, event: CaseEvent) -> str:
     """The person responsible for a stage; after a reopen (重办) that is the department, not the resident."""
-    if event.action == Action.REOPEN and case.department_id:
+    if event.action == Action.REOPEN and case.department is not None:
         return case.department.name
     return event_actor(event)
 
@@ -119,16 +119,17 @@ def public_progress(case: Case) -> Progress:
     for index, (key, label) in enumerate(stage_labels()):
         reached = index <= current_index
         view = StageView(key=key, label=label, reached=reached, current=index == current_index)
-        event = entered.get(key) if reached else None
-        if event is not None:
-            view.at = event.at
-            view.actor = _stage_actor(case, event)
+        entry = entered.get(key) if reached else None
+        if entry is not None:
+            view.at = entry.at
+            view.actor = _stage_actor(case, entry)
             if key == "accepted" and workflow.is_rejected(case):
                 view.label = _("不予受理")
-                view.note = event.public_note
+                view.note = entry.public_note
         stages.append(view)
     resolution = None
-    before, after = [], []
+    before: list[Attachment] = []
+    after: list[Attachment] = []
     if workflow.is_finished(case):
         resolution = case.resolutions.order_by("-created_at", "-id").first()
         if resolution is not None:
@@ -152,10 +153,11 @@ def public_progress(case: Case) -> Progress:
 def queue(user) -> QuerySet[Case]:
     """The cases waiting for this user's next move, oldest first."""
     qs = visible_cases(user)
+    states: tuple[str, ...]
     if roles.has_role(user, roles.INTAKE):
-        states = [State.SUBMITTED, State.ACCEPTED]
+        states = (State.SUBMITTED, State.ACCEPTED)
     elif roles.has_role(user, roles.HANDLER):
-        states = [State.DISPATCHED, State.HANDLING]
+        states = (State.DISPATCHED, State.HANDLING)
     elif roles.has_role(user, roles.SUPERVISOR):
         states = OPEN_STATES
     elif roles.has_role(user, roles.VOLUNTEER):
@@ -225,7 +227,7 @@ def plain_progress(progress: Progress, now: datetime | None = None) -> str:
     """Where the case is, who has it and what happens next, as one says it to a resident:
     "您的诉求已经派给物业科,维修人员明天上午9点上门。" """
     case = progress.case
-    department = case.department.name if case.department_id else ""
+    department = case.department.name if case.department is not None else ""
     appointment = ""
     if case.appointment_at and workflow.awaits_visit(case):
         appointment = plain_when(case.appointment_at, now)

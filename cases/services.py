@@ -7,8 +7,10 @@ user), then moves the case with workflow.transition(), which writes the event ro
 import contextlib
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -34,6 +36,7 @@ from .models import (
     Score,
     State,
 )
+from .roles import Actor
 from .validation import (
     MAX_ADDRESS,
     MAX_COMMENT,
@@ -62,7 +65,7 @@ def _local(dt: datetime) -> str:
     return date_format(timezone.localtime(dt, timezone.get_default_timezone()), "Y-m-d H:i")
 
 
-def _user(by):
+def _user(by: Actor) -> User | None:
     """None for nobody signed in: web views may pass request.user, an AnonymousUser."""
     if by is not None and not by.is_authenticated:
         return None
@@ -157,7 +160,7 @@ def submit_case(
     email: str = "",
     photo_files=(),
     channel: str = Channel.ONLINE,
-    by=None,
+    by: Actor = None,
     lat=None,
     long=None,
     desk: HelpDesk | None = None,
@@ -266,7 +269,7 @@ def submit_case(
     return case
 
 
-def _on_behalf_desk(desk: HelpDesk | None, by) -> HelpDesk | None:
+def _on_behalf_desk(desk: HelpDesk | None, by: User | None) -> HelpDesk | None:
     """The desk a case is submitted at: the given one if `by` works there, else `by`'s only desk."""
     if by is None:
         return desk  # the permission check refuses the public later
@@ -284,7 +287,7 @@ def _on_behalf_desk(desk: HelpDesk | None, by) -> HelpDesk | None:
     return desk
 
 
-def _on_behalf_note(channel: str, by, desk: HelpDesk | None) -> str:
+def _on_behalf_note(channel: str, by: User | None, desk: HelpDesk | None) -> str:
     """The public timeline note of a case someone registered for the resident."""
     name = roles.display_name(by)
     with stored_language():
@@ -303,7 +306,7 @@ def _on_behalf_note(channel: str, by, desk: HelpDesk | None) -> str:
         }
 
 
-def accept(case: Case, *, by) -> CaseEvent:
+def accept(case: Case, *, by: Actor) -> CaseEvent:
     return workflow.transition(case, Action.ACCEPT, by=by)
 
 
@@ -314,20 +317,20 @@ def _reason(reason: str) -> str:
         raise ValidationError({"reason": exc.messages}) from exc
 
 
-def reject(case: Case, *, by, reason: str) -> CaseEvent:
+def reject(case: Case, *, by: Actor, reason: str) -> CaseEvent:
     workflow.check_move(case, Action.REJECT, by=by)
     reason = _reason(reason)
     return workflow.transition(case, Action.REJECT, by=by, public_note=reason)
 
 
-def dispatch(case: Case, *, by, department: Department | None) -> CaseEvent:
+def dispatch(case: Case, *, by: Actor, department: Department | None) -> CaseEvent:
     workflow.check_move(case, Action.DISPATCH, by=by)
     if department is None or not department.is_active:
         raise ValidationError({"department": [_("请选择责任部门。")]})
     return workflow.transition(case, Action.DISPATCH, by=by, department=department)
 
 
-def return_case(case: Case, *, by, reason: str) -> CaseEvent:
+def return_case(case: Case, *, by: Actor, reason: str) -> CaseEvent:
     """退单: the department sends the case back to intake."""
     workflow.check_move(case, Action.RETURN, by=by)
     reason = _reason(reason)
@@ -354,18 +357,20 @@ def _appointment(value: datetime | None, *, required: bool) -> datetime | None:
     return value
 
 
-def start(case: Case, *, by, appointment_at: datetime | None = None) -> CaseEvent:
+def start(case: Case, *, by: Actor, appointment_at: datetime | None = None) -> CaseEvent:
     workflow.check_move(case, Action.START, by=by)
     appointment_at = _appointment(appointment_at, required=False)
-    changes = {"appointment_at": appointment_at} if appointment_at else {}
+    changes: dict[str, Any] = {"appointment_at": appointment_at} if appointment_at else {}
     with stored_language():
         note = _("预约上门时间:%(at)s") % {"at": _local(appointment_at)} if appointment_at else ""
     return workflow.transition(case, Action.START, by=by, public_note=note, **changes)
 
 
-def set_appointment(case: Case, *, by, appointment_at: datetime | None) -> CaseEvent:
+def set_appointment(case: Case, *, by: Actor, appointment_at: datetime | None) -> CaseEvent:
     workflow.check_move(case, Action.APPOINT, by=by)
     appointment_at = _appointment(appointment_at, required=True)
+    if appointment_at is None:  # required: _appointment() raised already
+        raise ValidationError({"appointment_at": [_("请填写预约时间。")]})
     with stored_language():
         note = _("预约上门时间:%(at)s") % {"at": _local(appointment_at)}
     return workflow.transition(
@@ -377,7 +382,7 @@ def set_appointment(case: Case, *, by, appointment_at: datetime | None) -> CaseE
     )
 
 
-def complete(case: Case, *, by, explanation: str, before=(), after=()) -> CaseEvent:
+def complete(case: Case, *, by: Actor, explanation: str, before=(), after=()) -> CaseEvent:
     """File the resolution report and complete the case; refused without explanation and photos."""
     workflow.check_move(case, Action.COMPLETE, by=by)
     errors: dict[str, list[str]] = {}
@@ -451,7 +456,7 @@ def rate(
     score: str,
     comment: str = "",
     phone_last4: str | None = None,
-    by=None,
+    by: Actor = None,
     via: str = Rating.Via.ONLINE,
     verified: bool = False,
 ) -> Rating:

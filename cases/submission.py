@@ -18,12 +18,14 @@ transaction; nothing is written when anything is wrong.
 
 from typing import NamedTuple
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
 from . import helpdesk, idempotency, roles, services
 from .models import Case, Category, Channel, Community, HelpDesk
+from .roles import Actor
 
 # The reference rows a submission names, by field.
 _REFERENCES = {
@@ -55,13 +57,13 @@ def _row(field: str, value, errors: dict):
     code = str(value).strip()
     if not code:
         return None
-    row = _REFERENCES[field].objects.filter(code=code, is_active=True).first()
+    row = _REFERENCES[field]._default_manager.filter(code=code, is_active=True).first()
     if row is None:
         errors[field] = [_unknown(field, code)]
     return row
 
 
-def _channel(by, channel: str | None, errors: dict) -> str:
+def _channel(by: User | None, channel: str | None, errors: dict) -> str:
     """The channel of a submission by `by` (None: the resident's own)."""
     if by is None:
         return Channel.ONLINE if channel in (None, Channel.ONLINE) else channel
@@ -81,7 +83,7 @@ def submit(
     community=None,
     desk=None,
     channel: str | None = None,
-    by=None,
+    by: Actor = None,
     key: idempotency.Claim | None = None,
     **fields,
 ) -> Submitted:

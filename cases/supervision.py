@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from . import workflow
 from .errors import Conflict, InvalidMove
 from .models import OPEN_STATES, Case, CaseEvent, Extension, PersonalDataAccess
+from .roles import Actor
 from .services import stored_language
 from .validation import MAX_REASON, clean_text
 from .workflow import Action
@@ -27,7 +28,7 @@ def _local(dt: datetime) -> str:
     return date_format(timezone.localtime(dt, timezone.get_default_timezone()), "Y-m-d H:i")
 
 
-def escalate(case: Case, *, by, note: str = "", at: datetime | None = None) -> CaseEvent:
+def escalate(case: Case, *, by: Actor, note: str = "", at: datetime | None = None) -> CaseEvent:
     """督办: a supervisor (or the system, `by=None`) chases a case; staff see it in the timeline."""
     workflow.check_move(case, Action.ESCALATE, by=by)
     try:
@@ -37,7 +38,8 @@ def escalate(case: Case, *, by, note: str = "", at: datetime | None = None) -> C
     with stored_language():
         if by is None:
             actor_name = _("系统")
-            note = note or _("已超过办理时限(%(due)s),系统自动督办") % {"due": _local(case.due_at)}
+            due = _local(case.due_at) if case.due_at else "—"
+            note = note or _("已超过办理时限(%(due)s),系统自动督办") % {"due": due}
         else:
             actor_name = ""
             note = note or _("领导督办")
@@ -82,7 +84,7 @@ def escalate_overdue(*, now: datetime | None = None) -> int:
     return escalated
 
 
-def request_extension(case: Case, *, by, reason: str, new_due_at: datetime | None) -> Extension:
+def request_extension(case: Case, *, by: Actor, reason: str, new_due_at: datetime | None) -> Extension:
     """A handler of the case's department asks for more time; a supervisor decides."""
     workflow.check_move(case, Action.ASK_EXTENSION, by=by)
     errors: dict[str, list[str]] = {}
@@ -100,7 +102,7 @@ def request_extension(case: Case, *, by, reason: str, new_due_at: datetime | Non
             errors["new_due_at"] = [_("延期后的时间必须晚于现在的办理时限。")]
         elif new_due_at > now + timedelta(days=MAX_EXTENSION_DAYS):
             errors["new_due_at"] = [_("延期不能超过 %(days)d 天。") % {"days": MAX_EXTENSION_DAYS}]
-    if errors:
+    if errors or new_due_at is None:
         raise ValidationError(errors)
     if case.extensions.filter(status=Extension.Status.PENDING).exists():
         raise InvalidMove(_("此诉求已有一份待审批的延期申请,请等待督办领导审批。"))
@@ -117,14 +119,18 @@ def request_extension(case: Case, *, by, reason: str, new_due_at: datetime | Non
         at=now,
         record=lambda event: extensions.append(
             Extension.objects.create(
-                case=case, requested_by=by, requested_at=now, reason=reason, new_due_at=new_due_at
+                case=case,
+                requested_by=workflow.account(by),
+                requested_at=now,
+                reason=reason,
+                new_due_at=new_due_at,
             )
         ),
     )
     return extensions[0]
 
 
-def _decide(extension: Extension, *, by, status: str) -> bool:
+def _decide(extension: Extension, *, by: Actor, status: str) -> bool:
     """Compare-and-swap the decision: of two supervisors deciding at once, exactly one does."""
     return (
         Extension.objects.filter(pk=extension.pk, status=Extension.Status.PENDING).update(
@@ -134,7 +140,7 @@ def _decide(extension: Extension, *, by, status: str) -> bool:
     )
 
 
-def approve_extension(extension: Extension, *, by) -> CaseEvent:
+def approve_extension(extension: Extension, *, by: Actor) -> CaseEvent:
     """Approve: the case's due_at moves and the timeline says so; the resident is told (notify)."""
     case = extension.case
     workflow.check_move(case, Action.EXTEND, by=by)
@@ -155,7 +161,7 @@ def approve_extension(extension: Extension, *, by) -> CaseEvent:
     return event
 
 
-def refuse_extension(extension: Extension, *, by) -> CaseEvent:
+def refuse_extension(extension: Extension, *, by: Actor) -> CaseEvent:
     """Refuse: the deadline stays; the handler sees the decision on the case page (staff-only)."""
     case = extension.case
     workflow.check_move(case, Action.REFUSE_EXTENSION, by=by)

@@ -109,7 +109,7 @@ def get_engine() -> Engine:
 def transcribe_attachment(pk: int) -> str:
     """Write a transcript for a voice note that has none; return it ("" when nothing came out)."""
     attachment = Attachment.objects.filter(pk=pk, kind=Attachment.Kind.VOICE).first()
-    if attachment is None or attachment.transcript:
+    if attachment is None or attachment.transcript or not attachment.file.name:
         return attachment.transcript if attachment else ""
     try:
         with default_storage.open(attachment.file.name, "rb") as handle:

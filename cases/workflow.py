@@ -9,15 +9,17 @@ no other module decides on `case.state` itself (cases/tests/test_state_rules.py 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import deadlines, hooks, roles, security
+from . import deadlines, hooks, roles, security_log
 from .errors import Conflict, InvalidMove, NotAllowed
 from .models import OPEN_STATES, Case, CaseEvent, State
+from .roles import Actor
 
 # Who may make a move. Besides the role names: PUBLIC is a resident proving the case is theirs
 # (phone digits, checked by the service before calling transition), SYSTEM a scheduled job.
@@ -108,14 +110,21 @@ TRANSITIONS: dict[str, Move] = {
 }
 
 
-def _actor(user):
+def _actor(user: Actor) -> User | None:
     """The account to record: nobody for the public or the system (an AnonymousUser is nobody)."""
     if user is None or not user.is_authenticated:
         return None
     return user
 
 
-def may(user, action: str, case: Case | None = None, *, as_public: bool = False) -> bool:
+def account(user: Actor) -> User:
+    """The signed-in account making a staff move (check_move() has let only such a one through)."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise NotAllowed(_("请先登录工作人员账号。"))
+    return user
+
+
+def may(user: Actor, action: str, case: Case | None = None, *, as_public: bool = False) -> bool:
     """Whether `user` (None for the public or the system) may make `action` on `case` at all, by
     their role: whatever stage the case is in (can() adds the stage)."""
     move = TRANSITIONS[action]
@@ -135,12 +144,12 @@ def stage_allows(case: Case, action: str) -> bool:
     return case.state in TRANSITIONS[action].sources
 
 
-def can(user, action: str, case: Case, *, as_public: bool = False) -> bool:
+def can(user: Actor, action: str, case: Case, *, as_public: bool = False) -> bool:
     """Whether `user` may make `action` on `case` now: from its current stage, and by their role."""
     return stage_allows(case, action) and may(user, action, case, as_public=as_public)
 
 
-def allowed_actions(user, case: Case, *, as_public: bool = False) -> list[str]:
+def allowed_actions(user: Actor, case: Case, *, as_public: bool = False) -> list[str]:
     """The moves `user` may make on `case` now, in the table's order: what pages offer."""
     return [action for action in TRANSITIONS if can(user, action, case, as_public=as_public)]
 
@@ -173,11 +182,11 @@ def awaits_visit(case: Case) -> bool:
     return stage_allows(case, Action.APPOINT)
 
 
-def check_move(case: Case, action: str, *, by, as_public: bool = False) -> Move:
+def check_move(case: Case, action: str, *, by: Actor, as_public: bool = False) -> Move:
     """Raise unless `by` may make `action` on `case` from its current stage."""
     move = TRANSITIONS[action]
     if not may(by, action, case, as_public=as_public):
-        security.refused(by, str(action), f"case {case.number}", "role may not make this move")
+        security_log.refused(by, str(action), f"case {case.number}", "role may not make this move")
         raise NotAllowed(_("您没有权限对此诉求执行“%(action)s”。") % {"action": Action(action).label})
     if not stage_allows(case, action):
         raise InvalidMove(
@@ -191,7 +200,7 @@ def transition(
     case: Case,
     action: str,
     *,
-    by,
+    by: Actor,
     actor_name: str = "",
     public_note: str = "",
     private_note: str = "",
@@ -256,7 +265,7 @@ def transition(
 def create(
     case: Case,
     *,
-    by,
+    by: Actor,
     actor_name: str = "",
     public_note: str = "",
     as_public: bool = False,
@@ -264,7 +273,7 @@ def create(
 ) -> CaseEvent:
     """Save a new case in its first stage and write the submission event. Call inside a transaction."""
     if not may(by, Action.SUBMIT, as_public=as_public):
-        security.refused(by, "submit", "new case", "role may not submit on behalf")
+        security_log.refused(by, "submit", "new case", "role may not submit on behalf")
         raise NotAllowed(_("您没有权限代为提交诉求。"))
     now = at or timezone.now()
     if case.due_at is None:  # callers may work it out before their write transaction begins

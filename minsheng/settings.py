@@ -71,25 +71,26 @@ INSTALLED_APPS = [
     "notify",
     "residents",
     "security",
+    "operations",
     # Login lock-out (counted in the database, keyed on username + real client address).
     "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "minsheng.csp.PrebuiltCSPMiddleware",
+    "security.csp.PrebuiltCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Answers are private unless a view made them public (the progress lookups), and never public
     # when personal; above the session, CSRF and messages middleware, to see the cookies they set.
     "minsheng.http_cache.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "minsheng.input_guard.RejectUnstorableInputMiddleware",
+    "security.input_guard.RejectUnstorableInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every refused request (401/403/404, sign-in redirect) goes to the minsheng.security log.
-    "minsheng.refusals.RefusalLogMiddleware",
+    "security.refusal_log.RefusalLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "web.elder.ElderModeMiddleware",
@@ -136,7 +137,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "minsheng.sqlite3",
+            "NAME": str(DATA_DIR / "minsheng.sqlite3"),
             # Keep each worker's connection: opening one runs the PRAGMAs below, and closing the
             # last one checkpoints the WAL — milliseconds that every request paid before.
             "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 600),

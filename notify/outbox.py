@@ -119,7 +119,7 @@ def resident_text(event: CaseEvent) -> str:
         "prefix": _prefix(),
         "number": case.number,
         "url": progress_url(case),
-        "department": case.department.name if case.department_id else "",
+        "department": case.department.name if case.department is not None else "",
     }
     if action == Action.ACCEPT:
         return _("%(prefix)s您的诉求已受理,编号%(number)s。办理进度:%(url)s") % values
@@ -153,7 +153,7 @@ def resident_text(event: CaseEvent) -> str:
 def resident_sms_number(case: Case) -> str:
     """The resident's mobile number; for a help-desk case without one, the desk's (if a mobile)."""
     number = mobile(case.phone)
-    if not number and case.desk_id:
+    if not number and case.desk is not None:
         number = mobile(case.desk.phone)
     return number
 
@@ -190,7 +190,7 @@ def on_case_event(event: CaseEvent) -> None:
 def _queue_escalation(event: CaseEvent) -> None:
     """督办 reaches the responsible department's phone; the resident is not told (staff-only)."""
     case = event.case
-    number = mobile(case.department.phone) if case.department_id else ""
+    number = mobile(case.department.phone) if case.department is not None else ""
     if not number:
         return
     text = _("%(prefix)s督办:诉求%(number)s(%(category)s)已超过办理时限,请尽快办理。%(url)s") % {
@@ -204,7 +204,7 @@ def _queue_escalation(event: CaseEvent) -> None:
 
 def queue_reminder(case: Case, *, now: datetime | None = None) -> Message | None:
     """Remind the responsible department that `case` is due soon; once per deadline."""
-    number = mobile(case.department.phone) if case.department_id else ""
+    number = mobile(case.department.phone) if case.department is not None else ""
     if not number or case.due_at is None:
         return None
     with translation.override(settings.LANGUAGE_CODE):

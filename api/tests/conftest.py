@@ -1,6 +1,6 @@
 import pytest
 
-from cases.demo import DEMO_PASSWORD
+from operations.demo import DEMO_PASSWORD
 
 
 def post_json(client, url, data=None, **kwargs):

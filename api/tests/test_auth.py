@@ -5,7 +5,7 @@ import time_machine
 from django.utils import timezone
 
 from api.models import ApiToken
-from cases.demo import DEMO_PASSWORD
+from operations.demo import DEMO_PASSWORD
 
 from .conftest import post_json
 

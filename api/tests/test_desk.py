@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from cases.models import Case, FollowUp, HelpDesk, PersonalDataAccess, Rating
-from cases.testing import case_in, jpeg, submit
+from tests.support.data import case_in, jpeg, submit
 
 from .conftest import post_json
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from cases.models import Attachment, Case, SubmissionKey
-from cases.testing import jpeg
+from tests.support.data import jpeg
 
 from .conftest import post_json
 from .test_submit import URL, valid

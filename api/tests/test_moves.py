@@ -7,7 +7,7 @@ from django.utils import timezone
 from cases import services
 from cases.errors import Conflict
 from cases.models import Case, Channel, Department
-from cases.testing import case_in, jpeg, submit
+from tests.support.data import case_in, jpeg, submit
 
 from .conftest import post_json
 

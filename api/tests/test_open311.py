@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Case, Category
-from cases.testing import case_in, submit
+from tests.support.data import case_in, submit
 
 BASE = "/open311/v2"
 REQUEST_FIELDS = [

@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import services
 from cases.models import CaseEvent
-from cases.testing import case_in
+from tests.support.data import case_in
 
 
 def get(client, case):

@@ -1,6 +1,6 @@
 from cases import services
 from cases.models import Department
-from cases.testing import case_in, submit
+from tests.support.data import case_in, submit
 
 
 def numbers(response) -> set[str]:

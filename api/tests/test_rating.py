@@ -1,5 +1,5 @@
 from cases.models import Case, Rating
-from cases.testing import case_in
+from tests.support.data import case_in
 
 from .conftest import post_json
 

@@ -2,7 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import Attachment, Case
-from cases.testing import jpeg
+from tests.support.data import jpeg
 
 from .conftest import post_json
 

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cases.models import Case
-from cases.testing import API_SUBMISSION
+from tests.support.data import API_SUBMISSION
 
 from .conftest import post_json
 
@@ -108,7 +108,7 @@ def test_the_token_endpoint_refuses_control_characters(client, users, text):
 
 @pytest.mark.parametrize("text", BAD.values(), ids=BAD.keys())
 def test_staff_moves_refuse_control_characters(client, users, token_for, text):
-    from cases.testing import submit
+    from tests.support.data import submit
 
     case = submit()
     response = post_json(

@@ -1,4 +1,4 @@
-"""Every photo of the bad-upload catalogue (cases/testing_uploads.py) through the REST API: POST
+"""Every photo of the bad-upload catalogue (tests/support/uploads.py) through the REST API: POST
 /api/v1/cases (multipart) and a handler's POST /api/v1/cases/{number}/complete. Rejected: a 422
 whose message says why, and nothing saved. Accepted: only a clean JPEG stored.
 
@@ -8,8 +8,8 @@ upload to test."""
 import pytest
 
 from cases.models import Case, Resolution
-from cases.testing import API_SUBMISSION, case_in, jpeg
-from cases.testing_uploads import ACCEPTED, PHOTOS, assert_nothing_stored, assert_photos_stored
+from tests.support.data import API_SUBMISSION, case_in, jpeg
+from tests.support.uploads import ACCEPTED, PHOTOS, assert_nothing_stored, assert_photos_stored
 
 FIELDS = API_SUBMISSION
 
@@ -60,7 +60,7 @@ def test_completing_a_case(client, users, token_for, entry):
 def test_the_catalogue_is_documented():
     from pathlib import Path
 
-    from cases.testing_uploads import CATALOGUE
+    from tests.support.uploads import CATALOGUE
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "uploads.md").read_text()
     missing = [entry.key for entry in CATALOGUE if f"| `{entry.key}` |" not in doc]

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser, User
 
 from cases import access
 from cases.errors import CaseNotFound
-from cases.testing import case_in, submit
+from tests.support.data import case_in, submit
 
 
 @pytest.mark.parametrize(

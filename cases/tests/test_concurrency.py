@@ -15,7 +15,7 @@ from django.db import connection
 from cases import idempotency, services
 from cases.errors import Conflict, InvalidMove
 from cases.models import Case, CaseEvent, DailyCounter, Rating, SubmissionKey
-from cases.testing import case_in, submit
+from tests.support.data import case_in, submit
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -11,7 +11,7 @@ from cases import deadlines, services
 from cases.deadlines import DueStatus, WorkCalendar
 from cases.holidays_cn import load_calendar
 from cases.models import CalendarDay, Case, Category, Department
-from cases.testing import submit
+from tests.support.data import submit
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -21,7 +21,7 @@ from cases.models import (
     PersonalDataAccess,
     Rating,
 )
-from cases.testing import case_in, submit
+from tests.support.data import case_in, submit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -208,7 +208,7 @@ def test_a_reopened_and_completed_again_case_counts_attempts_afresh(users):
     helpdesk.record_follow_up(case, by=users["volunteer"], reached=False)
     helpdesk.record_follow_up(case, by=users["volunteer"], reached=True, score="dissatisfied", note="还在漏")
     assert Case.objects.get(pk=case.pk).state == "handling"
-    from cases.testing import jpeg
+    from tests.support.data import jpeg
 
     services.complete(case, by=users["handler"], explanation="换了新龙头", before=[jpeg()], after=[jpeg()])
     items = list(helpdesk.follow_up_list(users["volunteer"]))

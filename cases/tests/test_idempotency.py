@@ -10,7 +10,7 @@ from django.utils import timezone
 from cases import idempotency, photos
 from cases.errors import InvalidKey, KeyReused
 from cases.models import Case, CaseEvent, DailyCounter, SubmissionKey
-from cases.testing import jpeg, submit
+from tests.support.data import jpeg, submit
 
 KEY = "8e03978e-40d5-43e8-bc93-6894a57f9324"
 

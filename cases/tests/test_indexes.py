@@ -5,7 +5,7 @@ from django.db import connection
 
 from cases import selectors
 from cases.models import Case, State
-from cases.testing import submit
+from tests.support.data import submit
 
 # Partial indexes hold some rows only, so they cannot stand in for an index of the whole table.
 PARTIAL = {"case_open_by_age"}

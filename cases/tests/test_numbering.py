@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases import numbering, photos
 from cases.models import Case
-from cases.testing import jpeg, submit
+from tests.support.data import jpeg, submit
 
 
 def test_numbers_read_date_dash_sequence(users):

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from cases import photos
-from cases.testing import jpeg, png
+from tests.support.data import jpeg, png
 
 
 def _upload(data: bytes, name: str = "photo.jpg") -> SimpleUploadedFile:

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from cases import renderings, services
 from cases.errors import CaseNotFound
 from cases.models import Case, Category, PublicView
-from cases.testing import case_in
+from tests.support.data import case_in
 
 
 def render_stage(case) -> str:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cases import selectors, services
 from cases.models import Department
-from cases.testing import case_in, jpeg, submit
+from tests.support.data import case_in, jpeg, submit
 
 
 def _stages(progress) -> dict:

@@ -13,7 +13,7 @@ from cases import photos, services
 from cases.deadlines import WorkCalendar
 from cases.errors import InvalidMove, NotAllowed
 from cases.models import Attachment, Case, CaseEvent, Category, Community, Department, Rating, Resolution
-from cases.testing import case_in, jpeg, submit
+from tests.support.data import case_in, jpeg, submit
 
 
 def _nothing_saved(stored_files):

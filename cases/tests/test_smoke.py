@@ -1,4 +1,4 @@
-from cases.testing import case_in
+from tests.support.data import case_in
 
 
 def test_a_case_walks_from_submission_to_closed(users):

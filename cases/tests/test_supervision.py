@@ -11,8 +11,8 @@ from django.utils import timezone
 from cases import selectors, services, supervision
 from cases.errors import Conflict, InvalidMove, NotAllowed
 from cases.models import Case, CaseEvent, Department, Extension
-from cases.testing import case_in, jpeg, submit
 from notify.models import Message
+from tests.support.data import case_in, jpeg, submit
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -7,8 +7,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from cases import transcription
 from cases.models import Attachment
-from cases.testing import submit
-from cases.testing_audio import tone_bytes, voice_file
+from tests.support.audio import tone_bytes, voice_file
+from tests.support.data import submit
 
 
 @pytest.fixture(autouse=True)

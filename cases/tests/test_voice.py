@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases import voice
 from cases.models import Attachment, Case
-from cases.testing import jpeg, submit
-from cases.testing_audio import tone_bytes, voice_file
+from tests.support.audio import tone_bytes, voice_file
+from tests.support.data import jpeg, submit
 
 
 def _upload(data: bytes, name="voice.webm", content_type="audio/webm"):

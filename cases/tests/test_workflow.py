@@ -207,7 +207,7 @@ def test_a_stale_version_alone_is_a_conflict_even_when_the_stage_matches(staff, 
 
 
 def test_create_writes_the_submission_event(staff, make_case):
-    from cases.testing import submit
+    from tests.support.data import submit
 
     case = submit()
     events = list(case.events.all())
@@ -219,7 +219,7 @@ def test_create_writes_the_submission_event(staff, make_case):
 
 @pytest.mark.parametrize("actor", ["handler", "supervisor", "system", "anonymous"])
 def test_only_public_volunteer_and_intake_may_create_a_case(actor, staff):
-    from cases.testing import submit
+    from tests.support.data import submit
 
     by, _ = _who(actor, staff)
     with pytest.raises(NotAllowed):

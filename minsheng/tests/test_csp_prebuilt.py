@@ -1,4 +1,4 @@
-"""minsheng.csp: the policy built once gives every response the header django-csp would have given."""
+"""security.csp: the policy built once gives every response the header django-csp would have given."""
 
 import pytest
 from csp.constants import NONCE, SELF
@@ -8,8 +8,8 @@ from csp.middleware import CSPMiddleware
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from cases.testing import case_in
-from minsheng.csp import PrebuiltCSPMiddleware
+from security.csp import PrebuiltCSPMiddleware
+from tests.support.data import case_in
 
 
 def both(view, path="/x"):
@@ -22,7 +22,7 @@ def both(view, path="/x"):
 
 
 def test_it_is_the_middleware_in_use(settings):
-    assert "minsheng.csp.PrebuiltCSPMiddleware" in settings.MIDDLEWARE
+    assert "security.csp.PrebuiltCSPMiddleware" in settings.MIDDLEWARE
     assert "csp.middleware.CSPMiddleware" not in settings.MIDDLEWARE
 
 

@@ -7,7 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from cases import services
-from cases.testing import case_in
+from tests.support.data import case_in
 from web.elder import MODE_COOKIE
 
 # The three public lookups of one case: the API, Open311 (both formats) and the resident's page.

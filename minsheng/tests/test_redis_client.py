@@ -5,7 +5,7 @@ import uuid
 from django.core.cache.backends.redis import RedisCache
 
 from minsheng.redis_client import raw_client
-from minsheng.testing import REDIS_URL, needs_redis
+from tests.support.redis import REDIS_URL, needs_redis
 
 pytestmark = needs_redis
 

@@ -9,8 +9,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case
-from cases.testing import API_SUBMISSION, case_in, submit
 from minsheng import routers
+from tests.support.data import API_SUBMISSION, case_in, submit
 from web.tests.helpers import submission
 
 pytestmark = [pytest.mark.replica, pytest.mark.django_db(transaction=True, databases=["default", "replica"])]

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Department, HelpDesk
-from cases.testing import case_in, jpeg, submit
 from notify import outbox
 from notify.models import Channel, Message
+from tests.support.data import case_in, jpeg, submit
 
 
 def texts(case, channel=Channel.SMS):

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from cases import idempotency
 from cases.models import Case, CaseEvent, Department, SubmissionKey
-from cases.testing import case_in, submit
 from notify import jobs
 from notify.models import Message, Status
+from tests.support.data import case_in, submit
 
 
 def _department_mobile():

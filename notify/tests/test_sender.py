@@ -12,11 +12,11 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from cases.testing import case_in
 from notify import sender
 from notify.backends.console import ConsoleBackend
 from notify.models import Message, Status
 from notify.outbox import queue
+from tests.support.data import case_in
 
 
 def queue_many(n: int):

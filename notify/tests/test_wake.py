@@ -9,10 +9,10 @@ import pytest
 import redis
 from django.db import connection, transaction
 
-from minsheng.testing import REDIS_URL, needs_redis
 from notify import sender, wake
 from notify.models import Message, Status
 from notify.outbox import queue
+from tests.support.redis import REDIS_URL, needs_redis
 
 pytestmark = needs_redis
 

@@ -3,8 +3,8 @@
 import pytest
 
 from cases.models import Case, HelpDesk
-from cases.testing import case_in, submit
 from residents.views import SESSION_PHONE
+from tests.support.data import case_in, submit
 
 PHONE = "13800001234"
 

@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from cases.testing import case_in, submit
 from residents.views import SESSION_PHONE
+from tests.support.data import case_in, submit
 from web.elder import MODE_COOKIE
 
 

@@ -8,7 +8,7 @@ import time_machine
 from axes.models import AccessAttempt
 from django.utils import timezone
 
-from cases.demo import DEMO_PASSWORD
+from operations.demo import DEMO_PASSWORD
 
 LOGIN = "/staff/login"
 

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from cases.demo import DEMO_PASSWORD
 from cases.models import Case
-from cases.testing import submit
+from operations.demo import DEMO_PASSWORD
+from tests.support.data import submit
 from web.elder import MODE_COOKIE
 from web.tests.helpers import submission
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import get_default_password_validators
 from django.utils import timezone
 
-from cases.demo import DEMO_PASSWORD
+from operations.demo import DEMO_PASSWORD
 
 # The user admin has the staff profile inline: its (empty) formset comes with every add.
 INLINE = {

@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from cases.demo import DEMO_PASSWORD
 from cases.models import (
     AgeBand,
     Case,
@@ -20,6 +19,7 @@ from cases.models import (
     State,
 )
 from cases.workflow import Action
+from operations.demo import DEMO_PASSWORD
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -2,7 +2,7 @@
 
 import time_machine
 
-from cases.testing import submit
+from tests.support.data import submit
 
 from .conftest import local
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from cases.models import Category, Channel, Community
-from cases.testing import case_in, submit
+from tests.support.data import case_in, submit
 
 from .conftest import STORY_PERIOD, local
 

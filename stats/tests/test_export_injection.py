@@ -14,7 +14,7 @@ import time_machine
 from openpyxl import load_workbook
 
 from cases.models import Case
-from cases.testing import submit
+from tests.support.data import submit
 
 from .conftest import local
 

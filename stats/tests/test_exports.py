@@ -5,7 +5,7 @@ import io
 import time_machine
 from openpyxl import load_workbook
 
-from cases.testing import submit
+from tests.support.data import submit
 
 from .conftest import local
 

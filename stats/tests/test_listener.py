@@ -9,8 +9,8 @@ from django.core.management import call_command
 from cases import services
 from cases.errors import InvalidMove
 from cases.models import AgeBand, Channel, Department, Rating
-from cases.testing import case_in, jpeg
 from stats.models import COLUMNS, KEY, CaseFact, StatRow
+from tests.support.data import case_in, jpeg
 
 from .conftest import local
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from cases.demo import DEMO_PASSWORD
-from cases.testing import case_in, setup_reference
+from operations.demo import DEMO_PASSWORD
+from tests.support.data import case_in, setup_reference
 
 from .test_elder_browser import media_browser  # noqa: F401 (the fake-microphone browser fixture)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cases.models import Attachment, Case
-from cases.testing import case_in, setup_reference
+from tests.support.data import case_in, setup_reference
 
 from .conftest import CHROMIUM, screenshot
 
@@ -288,8 +288,8 @@ def test_a_recorded_voice_note_is_uploaded_with_the_case(media_browser, live_ser
 
 
 def test_no_wcag_violations_on_volunteer_pages_in_either_mode(page, live_server):
-    from cases.demo import VOLUNTEER_DESK, load_accounts
     from cases.models import HelpDesk
+    from operations.demo import VOLUNTEER_DESK, load_accounts
 
     setup_reference()
     users = load_accounts()

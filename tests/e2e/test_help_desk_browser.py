@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from cases import services
-from cases.demo import load_accounts
 from cases.models import Case, Community, Department, Rating
-from cases.testing import jpeg, setup_reference
+from operations.demo import load_accounts
+from tests.support.data import jpeg, setup_reference
 
 from .conftest import ARTIFACTS, screenshot
 

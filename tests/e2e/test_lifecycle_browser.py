@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from cases.models import Case
-from cases.testing import setup_reference
+from tests.support.data import setup_reference
 
 from .conftest import screenshot
 

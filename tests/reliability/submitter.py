@@ -21,7 +21,7 @@ django.setup()
 from django.core.files.storage import default_storage  # noqa: E402
 
 from cases import services  # noqa: E402
-from cases.testing import jpeg, setup_reference, submit  # noqa: E402
+from tests.support.data import jpeg, setup_reference, submit  # noqa: E402
 
 
 def main(journal_path: str, stop_path: str) -> None:

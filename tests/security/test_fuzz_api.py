@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api.auth import digest
 from api.models import ApiToken
-from cases.testing import case_in, setup_reference
+from tests.support.data import case_in, setup_reference
 
 pytestmark = pytest.mark.fuzz
 

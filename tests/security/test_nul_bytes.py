@@ -6,7 +6,7 @@ server error there while SQLite answers "not found". Found by the fuzz test on P
 
 import pytest
 
-from cases.demo import DEMO_PASSWORD
+from operations.demo import DEMO_PASSWORD
 
 NUL = "\x00"
 

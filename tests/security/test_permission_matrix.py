@@ -35,8 +35,8 @@ from cases.models import (
     PersonalDataAccess,
     StaffProfile,
 )
-from cases.testing import case_in, jpeg, setup_reference
-from cases.testing_audio import voice_file
+from tests.support.audio import voice_file
+from tests.support.data import case_in, jpeg, setup_reference
 
 from . import matrix
 

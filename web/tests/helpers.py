@@ -1,7 +1,7 @@
 """Shared bits for the web tests."""
 
 from cases.models import Category, Community
-from cases.testing import jpeg
+from tests.support.data import jpeg
 
 
 def submission(**overrides) -> dict:

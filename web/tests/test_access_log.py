@@ -6,7 +6,7 @@ import time_machine
 from django.utils import timezone
 
 from cases.models import PersonalDataAccess
-from cases.testing import case_in, submit
+from tests.support.data import case_in, submit
 
 from .helpers import text
 
@@ -28,7 +28,7 @@ def test_a_refused_move_that_shows_the_page_again_is_logged_too(client, users):
 
 
 def test_the_api_queue_logs_each_case_it_returns(client, users, settings):
-    from cases.demo import DEMO_PASSWORD
+    from operations.demo import DEMO_PASSWORD
 
     cases = [submit(phone="13900000001"), submit(phone="13900000002")]
     token = client.post(

@@ -1,4 +1,4 @@
-from cases.testing import case_in, jpeg, submit
+from tests.support.data import case_in, jpeg, submit
 
 
 def test_a_residents_photo_is_hidden_from_the_public(client, users):

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from cases.models import Case, Department
-from cases.testing import case_in, jpeg
+from tests.support.data import case_in, jpeg
 
 from .helpers import text
 

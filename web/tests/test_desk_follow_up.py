@@ -1,7 +1,7 @@
 """Follow-up calls (回访) at the desk: the list and the form."""
 
 from cases.models import Case, CaseEvent, FollowUp, Rating
-from cases.testing import case_in
+from tests.support.data import case_in
 
 from .helpers import text
 

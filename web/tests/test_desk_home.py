@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
-from cases.testing import case_in, submit
+from tests.support.data import case_in, submit
 
 from .helpers import text
 

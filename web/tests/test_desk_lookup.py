@@ -3,7 +3,7 @@
 from django.contrib.auth.models import Group, User
 
 from cases.models import HelpDesk, PersonalDataAccess
-from cases.testing import case_in, submit
+from tests.support.data import case_in, submit
 
 from .helpers import text
 

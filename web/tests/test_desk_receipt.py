@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
-from cases.testing import submit
+from tests.support.data import submit
 
 from .helpers import text
 

@@ -3,7 +3,7 @@
 from django.core.files.storage import default_storage
 
 from cases.models import Attachment, Case
-from cases.testing_audio import voice_file
+from tests.support.audio import voice_file
 from web.elder import ADDRESS_COOKIE
 
 from .helpers import text

@@ -1,6 +1,6 @@
 """The elder-mode switch (长辈版 / 大字版): a cookie, ?mode= links and the A / A+ / A++ text size."""
 
-from cases.testing import submit
+from tests.support.data import submit
 from web.elder import MODE_COOKIE
 
 from .helpers import text

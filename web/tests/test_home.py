@@ -1,7 +1,7 @@
 import re
 
 from cases.models import Category
-from cases.testing import submit
+from tests.support.data import submit
 
 from .helpers import text
 

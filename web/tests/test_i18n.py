@@ -1,4 +1,4 @@
-from cases.testing import case_in
+from tests.support.data import case_in
 
 from .helpers import text
 

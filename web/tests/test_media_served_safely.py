@@ -6,9 +6,9 @@ import re
 import pytest
 
 from cases.models import Attachment
-from cases.testing import case_in, jpeg, submit
-from cases.testing_audio import voice_file
-from cases.testing_uploads import ACCEPTED, PHOTOS
+from tests.support.audio import voice_file
+from tests.support.data import case_in, jpeg, submit
+from tests.support.uploads import ACCEPTED, PHOTOS
 
 SAFE_TYPES = {"image/jpeg", "audio/webm", "audio/ogg", "audio/mp4", "audio/wav"}
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Rating
-from cases.testing import case_in, submit
+from tests.support.data import case_in, submit
 from web.elder import MODE_COOKIE
 
 from .helpers import text
@@ -91,7 +91,7 @@ def test_once_completed_it_shows_the_explanation_and_photo_thumbnails(client, us
 
 
 def test_it_does_not_link_the_residents_own_photos(client, users):
-    from cases.testing import jpeg
+    from tests.support.data import jpeg
 
     case = submit(photo_files=[jpeg()])
     photo = case.attachments.get()

@@ -1,7 +1,7 @@
 from django.test import override_settings
 
 from cases.models import Rating
-from cases.testing import case_in
+from tests.support.data import case_in
 
 from .helpers import text
 

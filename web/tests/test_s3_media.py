@@ -8,8 +8,8 @@ from django.core.files.storage import default_storage
 from moto import mock_aws
 
 from cases.models import Attachment, Case
-from cases.testing import case_in, jpeg, submit
-from cases.testing_audio import voice_file
+from tests.support.audio import voice_file
+from tests.support.data import case_in, jpeg, submit
 
 from .helpers import submission
 

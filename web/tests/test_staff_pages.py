@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from cases.models import Case
-from cases.testing import case_in, jpeg, submit
+from tests.support.data import case_in, jpeg, submit
 
 from .helpers import text
 

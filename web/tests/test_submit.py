@@ -3,7 +3,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import Attachment, Case
-from cases.testing import jpeg, png
+from tests.support.data import jpeg, png
 
 from .helpers import submission, text
 
@@ -110,7 +110,7 @@ def test_it_escapes_text_it_shows_back(client, users):
 
 
 def test_a_voice_note_can_stand_in_for_the_description(client, users):
-    from cases.testing_audio import voice_file
+    from tests.support.audio import voice_file
 
     response = client.post("/cases/new", submission(description="", voice=voice_file("webm", seconds=2)))
     case = Case.objects.get()

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, CaseEvent, Department, Extension
-from cases.testing import case_in
+from tests.support.data import case_in
 
 from .helpers import text
 

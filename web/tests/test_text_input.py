@@ -6,7 +6,7 @@ import html
 import pytest
 
 from cases.models import Case, CaseEvent
-from cases.testing import case_in, submit
+from tests.support.data import case_in, submit
 
 from .helpers import submission, text
 

@@ -1,4 +1,4 @@
-"""Every entry of the bad-upload catalogue (cases/testing_uploads.py) through every web entry point:
+"""Every entry of the bad-upload catalogue (tests/support/uploads.py) through every web entry point:
 the home page's form, the help desk's form, the staff completion form (before photos) and the elder
 flow's voice note. Rejected: a clear message and nothing saved. Accepted: only a clean copy stored."""
 
@@ -7,8 +7,8 @@ import html
 import pytest
 
 from cases.models import Attachment, Case, Category, Community, Resolution
-from cases.testing import case_in, jpeg
-from cases.testing_uploads import (
+from tests.support.data import case_in, jpeg
+from tests.support.uploads import (
     ACCEPTED,
     PHOTOS,
     VOICE,

@@ -1,8 +1,8 @@
 """Voice notes on the staff case page: played through an access-checked view, transcript editable."""
 
 from cases.models import Attachment
-from cases.testing import submit
-from cases.testing_audio import voice_file
+from tests.support.audio import voice_file
+from tests.support.data import submit
 
 from .helpers import text
 
@@ -39,7 +39,7 @@ def test_the_public_and_other_departments_cannot_hear_it(client, users, other_ha
 
 
 def test_a_photo_id_is_not_a_voice_note(client, users):
-    from cases.testing import jpeg
+    from tests.support.data import jpeg
 
     case = submit(photo_files=[jpeg()])
     photo = case.attachments.get()

@@ -29,7 +29,6 @@ from django.utils import timezone
 
 from cases import hooks, numbering, roles
 from cases.bulk import insert_rows
-from cases.demo import load_reference_data
 from cases.models import (
     AgeBand,
     Case,
@@ -46,6 +45,7 @@ from cases.models import (
     State,
 )
 from cases.workflow import Action
+from operations.demo import load_reference_data
 
 BATCH = 5000
 CASE_FIELDS = [

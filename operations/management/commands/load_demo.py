@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cases.demo import ACCOUNTS, DEMO_PASSWORD, load_demo
+from operations.demo import ACCOUNTS, DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """The security log (logger `minsheng.security`): every refusal, with who, what and which object.
 
 Refusals are written where they are decided: cases.access (a case one may not open), cases.workflow
-(a move one's role may not make), and minsheng.refusals for every refused HTTP request. Operators
+(a move one's role may not make), and security.refusal_log for every refused HTTP request. Operators
 read the log to notice someone walking through case numbers or trying other people's cases.
 """
 

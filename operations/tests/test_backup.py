@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from cases.models import Attachment, Case
-from cases.testing import jpeg, submit
+from tests.support.data import jpeg, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

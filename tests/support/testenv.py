@@ -1,4 +1,4 @@
-"""Loaded by pytest before Django (`-p minsheng.testenv`): tests run with development settings."""
+"""Loaded by pytest before Django (`-p tests.support.testenv`): tests run with development settings."""
 
 import os
 

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from . import roles, services
-from .holidays_cn import load_calendar
-from .models import (
+from cases import roles, services
+from cases.holidays_cn import load_calendar
+from cases.models import (
     AgeBand,
     Case,
     CaseEvent,

@@ -14,8 +14,6 @@ import functools
 import io
 import re
 import struct
-import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +22,30 @@ import av
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, PngImagePlugin
 
-from .testing_audio import tone_bytes, wav_bytes
+from .audio import tone_bytes, wav_bytes
+from .image_files import (
+    animated,
+    assert_clean_jpeg,
+    bomb_png,
+    cmyk_red,
+    elf_bytes,
+    exe_bytes,
+    exif_with_gps_thumbnail,
+    first_frame_red,
+    gps_exif,
+    has_size,
+    image_bytes,
+    jpeg_declaring,
+    jpeg_of_size,
+    mid_grey,
+    png_with_text,
+    segment,
+    sixteen_bit_grey_png,
+    upload,
+    with_segments,
+    zip_bytes,
+)
 
 REJECTED = "rejected"
 ACCEPTED = "accepted"
@@ -41,200 +60,6 @@ class Entry:
     message: str = ""  # a fragment of the error the user must see (REJECTED only)
     # For ACCEPTED: a check on the stored bytes beyond the generic ones (raises AssertionError).
     check: Callable[[bytes], None] | None = None
-
-
-# ---------------------------------------------------------------------------------------------
-# Building blocks
-
-
-def upload(data: bytes, name: str, content_type: str = "image/jpeg") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data, content_type=content_type)
-
-
-def image_bytes(fmt: str, size=(64, 48), mode="RGB", colour=(200, 60, 60), **params) -> bytes:
-    buf = io.BytesIO()
-    Image.new(mode, size, colour).save(buf, fmt, **params)
-    return buf.getvalue()
-
-
-def gps_exif() -> bytes:
-    """EXIF with a camera make and a GPS position (a home in 夔北街道), as a phone writes it."""
-    exif = Image.Exif()
-    exif[0x010F] = "Phone Maker"
-    exif[0x8825] = {1: "N", 2: (29.0, 30.0, 15.0), 3: "E", 4: (109.0, 30.0, 0.0)}
-    return exif.tobytes()
-
-
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def bomb_png(width: int, height: int) -> bytes:
-    """A PNG whose header declares width × height pixels, with almost no data behind it."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", ihdr)
-        + _png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
-        + _png_chunk(b"IEND", b"")
-    )
-
-
-def _jpeg_declaring(width: int, height: int) -> bytes:
-    """A small JPEG whose frame header (SOF0) is patched to declare width × height."""
-    data = bytearray(image_bytes("JPEG", size=(16, 16)))
-    sof = data.index(b"\xff\xc0")
-    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
-    return bytes(data)
-
-
-def _segment(marker: int, payload: bytes) -> bytes:
-    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
-
-
-def jpeg_of_size(total: int) -> bytes:
-    """A valid JPEG of exactly `total` bytes, padded with comment (COM) segments after SOI."""
-    base = image_bytes("JPEG", size=(64, 48))
-    need = total - len(base)
-    if need < 0:
-        raise ValueError(total)
-    padding = b""
-    while need > 0:
-        payload = min(need - 4, 65533)
-        if payload < 0:  # fewer than 4 bytes left: re-balance with the previous segment
-            raise ValueError(total)
-        padding += _segment(0xFE, b"a" * payload)
-        need -= payload + 4
-    return base[:2] + padding + base[2:]
-
-
-def _with_segments(jpeg: bytes, segments: bytes) -> bytes:
-    return jpeg[:2] + segments + jpeg[2:]
-
-
-def _exif_with_gps_thumbnail() -> bytes:
-    """An outer JPEG whose EXIF IFD1 carries a thumbnail JPEG, which carries its own GPS EXIF."""
-    thumbnail = image_bytes("JPEG", size=(16, 12), exif=gps_exif())
-    # TIFF little-endian: IFD0 (orientation) → IFD1 (compression, thumbnail offset and length).
-    ifd0_at = 8
-    ifd0 = struct.pack("<H", 1) + struct.pack("<HHII", 0x0112, 3, 1, 1)
-    ifd1_at = ifd0_at + len(ifd0) + 4
-    thumb_at = ifd1_at + 2 + 3 * 12 + 4
-    ifd1 = (
-        struct.pack("<H", 3)
-        + struct.pack("<HHII", 0x0103, 3, 1, 6)
-        + struct.pack("<HHII", 0x0201, 4, 1, thumb_at)
-        + struct.pack("<HHII", 0x0202, 4, 1, len(thumbnail))
-        + struct.pack("<I", 0)
-    )
-    tiff = b"II*\x00" + struct.pack("<I", ifd0_at) + ifd0 + struct.pack("<I", ifd1_at) + ifd1 + thumbnail
-    outer = image_bytes("JPEG", size=(64, 48))
-    return _with_segments(outer, _segment(0xE1, b"Exif\x00\x00" + tiff))
-
-
-def _animated(fmt: str) -> bytes:
-    frames = [Image.new("RGB", (64, 48), colour) for colour in ((220, 20, 20), (20, 220, 20), (20, 20, 220))]
-    buf = io.BytesIO()
-    frames[0].save(buf, fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
-    return buf.getvalue()
-
-
-def _png_with_text(key: str, text: str) -> bytes:
-    info = PngImagePlugin.PngInfo()
-    info.add_text(key, text)
-    return image_bytes("PNG", pnginfo=info)
-
-
-def _zip_bytes() -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("photo.jpg", image_bytes("JPEG"))
-        archive.writestr("run.sh", "#!/bin/sh\nrm -rf /\n")
-    return buf.getvalue()
-
-
-def _exe_bytes() -> bytes:
-    stub = b"MZ" + b"\x90\x00" * 29 + struct.pack("<I", 0x80)
-    return stub.ljust(0x80, b"\0") + b"PE\0\0" + b"\x4c\x01" + b"This program cannot be run in DOS mode." * 20
-
-
-def _elf_bytes() -> bytes:
-    header = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + struct.pack("<HHI", 2, 0x3E, 1)
-    return header.ljust(64, b"\0") + b"\x90" * 4096
-
-
-def _sixteen_bit_grey_png() -> bytes:
-    buf = io.BytesIO()
-    Image.new("I;16", (64, 48), 40000).save(buf, "PNG")  # 40000/65535 ≈ 61 % grey
-    return buf.getvalue()
-
-
-# ---------------------------------------------------------------------------------------------
-# Checks on a stored (re-encoded) photo
-
-
-def jpeg_markers(data: bytes) -> list[int]:
-    """The marker of every segment before the scan data of a JPEG (0xE0 APP0, 0xE1 APP1/EXIF …)."""
-    assert data[:2] == b"\xff\xd8", "not a JPEG"
-    pos, markers = 2, []
-    while pos + 4 <= len(data):
-        assert data[pos] == 0xFF, "broken JPEG"
-        marker = data[pos + 1]
-        markers.append(marker)
-        if marker == 0xDA:
-            break
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        pos += 2 + length
-    return markers
-
-
-# JFIF header, quantisation and Huffman tables, frame header, scan: nothing else is written.
-PLAIN_JPEG_MARKERS = {0xE0, 0xDB, 0xC4, 0xC0, 0xC2, 0xDA, 0xDD}
-
-
-def assert_clean_jpeg(data: bytes) -> None:
-    """A stored photo: a plain RGB JPEG with no EXIF, GPS, ICC, XMP, comment or second picture."""
-    with Image.open(io.BytesIO(data)) as img:
-        assert img.format == "JPEG" and img.mode == "RGB"
-        assert len(img.getexif()) == 0
-        assert not {"exif", "icc_profile", "comment", "xmp", "photoshop", "mp"} & set(img.info)
-        img.load()
-    extra = set(jpeg_markers(data)) - PLAIN_JPEG_MARKERS
-    assert not extra, f"unexpected JPEG segments {sorted(hex(m) for m in extra)}"
-    # 0xFFD8 cannot occur inside entropy-coded data, so a second one is a second, embedded picture.
-    assert data.count(b"\xff\xd8") == 1
-    for needle in (b"Exif", b"GPS", b"Phone Maker", b"PK\x03\x04", b"<script", b"<html"):
-        assert needle not in data, needle
-
-
-def _pixel(data: bytes, xy=(10, 10)):
-    with Image.open(io.BytesIO(data)) as img:
-        return img.getpixel(xy)
-
-
-def _close(a, b, tolerance=12) -> bool:
-    return all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))
-
-
-def _first_frame_red(data: bytes) -> None:
-    assert _close(_pixel(data), (220, 20, 20)), _pixel(data)
-
-
-def _mid_grey(data: bytes) -> None:
-    assert _close(_pixel(data), (155, 155, 155), 4), _pixel(data)
-
-
-def _cmyk_red(data: bytes) -> None:
-    red, green, blue = _pixel(data)
-    assert red > 200 and green < 60 and blue < 60, (red, green, blue)
-
-
-def _size(width: int, height: int):
-    def check(data: bytes) -> None:
-        with Image.open(io.BytesIO(data)) as img:
-            assert img.size == (width, height), img.size
-
-    return check
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,7 +132,7 @@ PHOTOS: list[Entry] = [
         "png-php-in-text-chunk",
         REJECTED,
         "PHP code hidden in a PNG text chunk (a web-shell upload)",
-        _one(lambda: _png_with_text("Comment", "<?php system($_GET[1]); ?>"), "photo.png", "image/png"),
+        _one(lambda: png_with_text("Comment", "<?php system($_GET[1]); ?>"), "photo.png", "image/png"),
         NOT_IMAGE,
     ),
     Entry(
@@ -328,22 +153,22 @@ PHOTOS: list[Entry] = [
         "gif-animated",
         REJECTED,
         "GIF (animated or not) is not a camera format; only JPEG, PNG and WebP are accepted",
-        _one(lambda: _animated("GIF"), "moving.gif", "image/gif"),
+        _one(lambda: animated("GIF"), "moving.gif", "image/gif"),
         NOT_IMAGE,
     ),
     Entry(
         "webp-animated",
         ACCEPTED,
         "an animated WebP: accepted, its first frame becomes a still JPEG",
-        _one(lambda: _animated("WEBP"), "moving.webp", "image/webp"),
-        check=_first_frame_red,
+        _one(lambda: animated("WEBP"), "moving.webp", "image/webp"),
+        check=first_frame_red,
     ),
     Entry(
         "png-animated",
         ACCEPTED,
         "an animated PNG (APNG): accepted, its first frame becomes a still JPEG",
-        _one(lambda: _animated("PNG"), "moving.png", "image/png"),
-        check=_first_frame_red,
+        _one(lambda: animated("PNG"), "moving.png", "image/png"),
+        check=first_frame_red,
     ),
     Entry(
         "tiff",
@@ -377,14 +202,14 @@ PHOTOS: list[Entry] = [
         _one(lambda: image_bytes("PDF"), "scan.pdf", "application/pdf"),
         NOT_IMAGE,
     ),
-    Entry("exe", REJECTED, "a Windows program renamed .jpg", _one(_exe_bytes, "photo.jpg"), NOT_IMAGE),
-    Entry("elf", REJECTED, "a Linux program renamed .jpg", _one(_elf_bytes, "photo.jpg"), NOT_IMAGE),
-    Entry("zip", REJECTED, "a ZIP archive named .jpg", _one(_zip_bytes, "photos.jpg"), NOT_IMAGE),
+    Entry("exe", REJECTED, "a Windows program renamed .jpg", _one(exe_bytes, "photo.jpg"), NOT_IMAGE),
+    Entry("elf", REJECTED, "a Linux program renamed .jpg", _one(elf_bytes, "photo.jpg"), NOT_IMAGE),
+    Entry("zip", REJECTED, "a ZIP archive named .jpg", _one(zip_bytes, "photos.jpg"), NOT_IMAGE),
     Entry(
         "jpeg-zip-polyglot",
         ACCEPTED,
         "a JPEG with a ZIP archive appended: the picture is kept, the archive is not",
-        _one(lambda: image_bytes("JPEG") + _zip_bytes(), "photo.jpg"),
+        _one(lambda: image_bytes("JPEG") + zip_bytes(), "photo.jpg"),
     ),
     Entry(
         "truncated-jpeg",
@@ -411,7 +236,7 @@ PHOTOS: list[Entry] = [
         "decompression-bomb-jpeg",
         REJECTED,
         "a small JPEG whose frame header declares 60000×60000 pixels",
-        _one(lambda: _jpeg_declaring(60_000, 60_000), "bomb.jpg"),
+        _one(lambda: jpeg_declaring(60_000, 60_000), "bomb.jpg"),
         "像素过多",
     ),
     Entry(
@@ -419,7 +244,7 @@ PHOTOS: list[Entry] = [
         ACCEPTED,
         "a valid JPEG of exactly MAX_PHOTO_BYTES (10 MB) bytes: the limit is inclusive",
         lambda: [upload(jpeg_of_size(_limit()), "big.jpg")],
-        check=_size(64, 48),
+        check=has_size(64, 48),
     ),
     Entry(
         "size-limit-plus-one-byte",
@@ -481,7 +306,7 @@ PHOTOS: list[Entry] = [
         "jpeg-gps-in-exif-thumbnail",
         ACCEPTED,
         "EXIF whose embedded thumbnail is a JPEG with its own GPS EXIF",
-        _one(_exif_with_gps_thumbnail, "IMG_2025.jpg"),
+        _one(exif_with_gps_thumbnail, "IMG_2025.jpg"),
     ),
     Entry(
         "jpeg-second-picture-with-gps",
@@ -516,21 +341,21 @@ PHOTOS: list[Entry] = [
         "png-comment-text-chunk",
         ACCEPTED,
         "a PNG whose 'comment' text chunk names a home address (was copied into the JPEG before)",
-        _one(lambda: _png_with_text("comment", "GPS 29.5N 109.5E 3栋2单元"), "photo.png", "image/png"),
+        _one(lambda: png_with_text("comment", "GPS 29.5N 109.5E 3栋2单元"), "photo.png", "image/png"),
     ),
     Entry(
         "cmyk-jpeg",
         ACCEPTED,
         "a CMYK JPEG (from a scanner or print software): converted to RGB",
         _one(lambda: image_bytes("JPEG", mode="CMYK", colour=(0, 255, 255, 0)), "print.jpg"),
-        check=_cmyk_red,
+        check=cmyk_red,
     ),
     Entry(
         "png-16-bit-grey",
         ACCEPTED,
         "a 16-bit greyscale PNG: scaled to 8 bits (it used to come out white)",
-        _one(_sixteen_bit_grey_png, "grey16.png", "image/png"),
-        check=_mid_grey,
+        _one(sixteen_bit_grey_png, "grey16.png", "image/png"),
+        check=mid_grey,
     ),
     Entry(
         "jpeg-huge-icc-profile",
@@ -542,7 +367,7 @@ PHOTOS: list[Entry] = [
         "jpeg-huge-comment",
         ACCEPTED,
         "a JPEG with 2 MB of comment segments: comments dropped (they were copied before)",
-        _one(lambda: _with_segments(image_bytes("JPEG"), _segment(0xFE, b"c" * 65000) * 32), "note.jpg"),
+        _one(lambda: with_segments(image_bytes("JPEG"), segment(0xFE, b"c" * 65000) * 32), "note.jpg"),
     ),
     Entry(
         "extreme-aspect-ratio",
@@ -788,7 +613,7 @@ def media_files() -> list[str]:
 
 
 def assert_nothing_stored() -> None:
-    from .models import Attachment
+    from cases.models import Attachment
 
     assert media_files() == []
     assert not Attachment.objects.exists()

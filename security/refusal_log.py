@@ -12,7 +12,7 @@ import logging
 from django.conf import settings
 from django.shortcuts import resolve_url
 
-from cases import security
+from cases import security_log
 from cases.validation import mask_phone
 
 REFUSED = {401, 403, 404}
@@ -27,7 +27,7 @@ def _sign_in_urls() -> tuple[str, ...]:
 def who(request) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return security.actor(user)
+        return security_log.actor(user)
     session = getattr(request, "session", None)
     phone = session.get(RESIDENT_SESSION_KEY, "") if session is not None else ""
     return f"resident:{mask_phone(phone)}" if phone else "anonymous"
@@ -48,7 +48,7 @@ class RefusalLogMiddleware:
         return response
 
     def _log(self, request, status: int, level: int, reason: str = "") -> None:
-        security.logger.log(
+        security_log.logger.log(
             level,
             "refused who=%s what=%s %s status=%s ip=%s%s",
             who(request),

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases import backup
+from operations import backup
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from cases import backup
+from operations import backup
 
 TARGET_ALIAS = "restore_target"
 

@@ -5,9 +5,9 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from . import services
-from .demo import load_accounts, load_reference_data
-from .models import Case, Category, Community, Department
+from cases import services
+from cases.models import Case, Category, Community, Department
+from operations.demo import load_accounts, load_reference_data
 
 
 def jpeg(
