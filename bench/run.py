@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: make the project importable
+from bench import nginx  # noqa: E402
 from tests.harness import production_env, staff_cookie  # noqa: E402
 
 PY = sys.executable
@@ -127,7 +128,7 @@ def sample_numbers(env, n=2000) -> list[str]:
 
 
 class Server:
-    def __init__(self, name, app, env, workers=WORKERS):
+    def __init__(self, name, app, env, workers=WORKERS, cwd=ROOT):
         self.name, self.port, self.workers = name, free_port(), workers
         self.proc = subprocess.Popen(
             [
@@ -144,7 +145,7 @@ class Server:
                 "--log-level",
                 "warning",
             ],
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             start_new_session=True,
         )
@@ -202,6 +203,23 @@ request = function()
 end
 """
 )
+# Conditional GETs: each line of the file is "number etag", the validator the case's answer carries.
+LUA_CONDITIONAL = r"""
+local numbers, tags = {}, {}
+init = function(args)
+  for line in io.lines(args[1]) do
+    local n, tag = string.match(line, "^(%S+) (.+)$")
+    numbers[#numbers + 1] = n
+    tags[#tags + 1] = tag
+  end
+  math.randomseed(os.time())
+end
+request = function()
+  local i = math.random(#numbers)
+  local path = string.gsub(PATH, "{n}", numbers[i])
+  return wrk.format("GET", path, {["If-None-Match"] = tags[i]})
+end
+"""
 LUA_SUBMIT_JSON = r"""
 local counter = 0
 request = function()
@@ -275,6 +293,36 @@ def spot_check(server: Server, numbers: list[str]) -> None:
     assert isinstance(listing, list)
 
 
+def export_revision(revision: str) -> Path:
+    """The code of `revision` in a folder of its own under bench/var/, to serve beside this one."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{revision}^{{commit}}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    target = ROOT / "bench" / "var" / f"code-{sha[:12]}"
+    if not (target / "manage.py").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+def migrations(tree: Path) -> set[str]:
+    return {str(p.relative_to(tree)) for p in tree.glob("*/migrations/0*.py")}
+
+
+def hot_tags(server: Server, numbers: list[str], path: str) -> list[str]:
+    """ "number etag" for each case: the validator a browser that has seen it would send back."""
+    lines = []
+    for number in numbers:
+        with urllib.request.urlopen(server.url + path.format(n=number)) as r:
+            lines.append(f"{number} {r.headers['ETag']}")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
@@ -284,29 +332,54 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="10k cases, 500 sampled, 1 round of 2 s")
     parser.add_argument("--only", default="", help="comma-separated scenario names")
     parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers, for both servers")
+    parser.add_argument(
+        "--before",
+        default="",
+        help="a git revision served beside this code on the same database and alternated with it "
+        "(its migrations must be the same)",
+    )
+    parser.add_argument("--hot", type=int, default=50, help="cases in the storm through nginx")
     args = parser.parse_args()
     if args.quick:
         args.cases, args.rounds, args.duration = min(args.cases, 10_000), 1, 2
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
+    before_tree = None
+    if args.before:
+        before_tree = export_revision(args.before)
+        if migrations(before_tree) != migrations(ROOT):
+            print(f"{args.before} has other migrations than this code: not one database", file=sys.stderr)
+            return 2
     env = bench_env(args)
     print(f"==> population: {args.cases} cases on {env['BENCH_DB']}")
     size = population(env, args.cases)
     manage(env, "collectstatic", "--noinput", "-v0")
+    if before_tree is not None:
+        subprocess.run(
+            [PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=before_tree, env=env, check=True
+        )
     numbers = sample_numbers(env, 500 if args.quick else 2000)
     tmp = Path(tempfile.mkdtemp(prefix="minsheng-bench-"))
+    nums = str(tmp / "numbers.txt")
     (tmp / "numbers.txt").write_text("\n".join(numbers))
+    hot = numbers[: args.hot]
+    (tmp / "hot.txt").write_text("\n".join(hot))
 
-    app = Server("platform", "minsheng.wsgi:application", env, args.workers)
+    servers = {"": Server("platform", "minsheng.wsgi:application", env, args.workers)}
+    if before_tree is not None:
+        servers["@before"] = Server("before", "minsheng.wsgi:application", env, args.workers, before_tree)
+    app = servers[""]
     ceiling_env = {k: v for k, v in env.items() if k != "DJANGO_SETTINGS_MODULE"}
     ceiling = Server("ceiling", "bench.ceiling:application", ceiling_env, args.workers)
+    front = None
     try:
-        app.wait("/api/v1/categories")
+        for server in servers.values():
+            server.wait("/api/v1/categories")
         ceiling.wait("/ceiling")
         spot_check(app, numbers)
         cookie = staff_cookie(app.url, "intake", https=True)
-        nums = str(tmp / "numbers.txt")
+        supervisor = staff_cookie(app.url, "supervisor", https=True)
         scenarios = {
             "lookup_api": (write_script(tmp, "a", LUA_LOOKUP, "/api/v1/cases/{n}"), [nums], []),
             "lookup_open311": (
@@ -330,60 +403,111 @@ def main() -> int:
             "dashboard": (
                 write_script(tmp, "h", LUA_LOOKUP, dashboard_year_path()),
                 [nums],
-                [f"Cookie: {staff_cookie(app.url, 'supervisor', https=True)}", "X-Forwarded-Proto: https"],
+                [f"Cookie: {supervisor}", "X-Forwarded-Proto: https"],
             ),
         }
+        # Only this code answers conditional GETs, and it alone is put behind nginx as deployed.
+        tags = tmp / "tags.txt"
+        own = {
+            "conditional_api": (
+                write_script(tmp, "i", LUA_CONDITIONAL, "/api/v1/cases/{n}"),
+                [str(tags)],
+                [],
+            ),
+        }
+        storm_wanted = nginx.available()
         if args.only:
             keep = set(args.only.split(","))
             scenarios = {k: v for k, v in scenarios.items() if k in keep}
+            own = {k: v for k, v in own.items() if k in keep}
+            storm_wanted = storm_wanted and "nginx" in keep
         levels = [int(c) for c in args.concurrency.split(",")]
-        if any(name.startswith("lookup_") for name in scenarios):
-            warm(app, numbers)
+        if any(name.startswith("lookup_") for name in scenarios) or own or storm_wanted:
+            for server in servers.values():
+                warm(server, numbers)
             if env["BENCH_DB"] == "postgresql":
                 # The warm-up has just stored thousands of renderings: give the planner their
-                # statistics, as autovacuum would within a minute on a real server (this machine's
-                # PostgreSQL runs without it). Otherwise a connection that prepared the lookup while
-                # the table was nearly empty keeps a plan that scans it (a fresh database measured
-                # 0.30-0.34 of the ceiling for lookups without this, 0.42-0.47 with it).
+                # statistics, as autovacuum would within a minute on a real server.
                 subprocess.run(["psql", env["DATABASE_URL"], "-qc", "ANALYZE"], check=True)
+        tags.write_text("\n".join(hot_tags(app, hot, "/api/v1/cases/{n}")))
+        storm = {}
+        if storm_wanted:
+            with urllib.request.urlopen(f"{app.url}/api/v1/cases/{hot[0]}") as r:
+                size_of_answer = len(r.read())
+            front = nginx.Nginx(tmp, free_port(), app.port, b"x" * size_of_answer)
+            hot_file = [str(tmp / "hot.txt")]
+            storm = {
+                "nginx_static": (write_script(tmp, "s", LUA_LOOKUP, nginx.STATIC_PATH), [nums], []),
+                "nginx_hot_api": (write_script(tmp, "t", LUA_LOOKUP, "/api/v1/cases/{n}"), hot_file, []),
+                "nginx_hot_page": (write_script(tmp, "u", LUA_LOOKUP, "/cases/{n}"), hot_file, []),
+            }
         raw: dict[tuple[str, int], list[dict]] = {}
         ceiling_script = write_script(tmp, "z", LUA_LOOKUP, "/ceiling")
+
+        def measure(key: str, c: int, url: str, script: str, sargs, headers) -> None:
+            raw.setdefault((key, c), []).append(wrk(url, script, c, args.duration, sargs, headers))
+            print(f"    {key:24} c={c}: {raw[(key, c)][-1]['rps']:8.1f} req/s")
+
         for round_no in range(args.rounds):
             print(f"==> round {round_no + 1}/{args.rounds}")
             for c in levels:
-                for name, (script, sargs, headers) in scenarios.items():
-                    # Alternate: the ceiling is measured right before each scenario, same conditions.
-                    raw.setdefault(("ceiling", c), []).append(
-                        wrk(ceiling.url, ceiling_script, c, args.duration, [nums])
-                    )
-                    raw.setdefault((name, c), []).append(
-                        wrk(app.url, script, c, args.duration, sargs, headers)
-                    )
-                    print(f"    {name:15} c={c}: {raw[(name, c)][-1]['rps']:8.1f} req/s")
-        rss = {"platform": app.rss_mb(), "ceiling": ceiling.rss_mb()}
+                for name, (script, sargs, headers) in {**scenarios, **own}.items():
+                    # Alternated: the ceiling right before each scenario, then each version of the
+                    # code in turn (the order flips every round), under the same conditions.
+                    measure("ceiling", c, ceiling.url, ceiling_script, [nums], [])
+                    versions = list(servers.items()) if name in scenarios else [("", app)]
+                    if round_no % 2:
+                        versions.reverse()
+                    for suffix, server in versions:
+                        measure(name + suffix, c, server.url, script, sargs, headers)
+                for name, (script, sargs, headers) in storm.items():
+                    measure(name, c, front.url, script, sargs, headers)
+        rss = {name: server.rss_mb() for name, server in servers.items()}
+        rss["ceiling"] = ceiling.rss_mb()
     finally:
-        app.stop()
+        if front is not None:
+            front.stop()
+        for server in servers.values():
+            server.stop()
         ceiling.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+    return report(raw, rss, env, size, args)
 
+
+def _server_of(scenario: str) -> str:
+    if scenario == "ceiling":
+        return "ceiling"
+    return "@before" if scenario.endswith("@before") else ""
+
+
+def report(raw: dict, rss: dict, env: dict, size: int, args) -> int:
+    """Medians and ratios (to the ceiling; through nginx, to nginx's static file of the same size;
+    this code to the --before revision), a Markdown table, and the JSON under bench/results/."""
+    median = {key: statistics.median(r["rps"] for r in runs) for key, runs in raw.items()}
     results = []
     for (name, c), runs in raw.items():
-        ceiling_rps = statistics.median(r["rps"] for r in raw[("ceiling", c)])
-        rps = statistics.median(r["rps"] for r in runs)
-        results.append(
-            {
-                "name": name,
-                "db": env["BENCH_DB"],
-                "cases": size,
-                "concurrency": c,
-                "rps": round(rps, 1),
-                "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 2),
-                "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 2),
-                "errors": sum(r["errors"] for r in runs),
-                "ratio_to_ceiling": round(rps / ceiling_rps, 3) if ceiling_rps else None,
-                "peak_rss_mb": rss["ceiling" if name == "ceiling" else "platform"],
-            }
-        )
+        rps = median[(name, c)]
+        base = "nginx_static" if name.startswith("nginx_") else "ceiling"
+        versus = median.get((base, c)) if name != base else None
+        row = {
+            "name": name,
+            "db": env["BENCH_DB"],
+            "cases": size,
+            "concurrency": c,
+            "rps": round(rps, 1),
+            "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 2),
+            "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 2),
+            "errors": sum(r["errors"] for r in runs),
+            "ratio": round(rps / versus, 3) if versus else None,
+            "ratio_to": base if versus else "",
+            "peak_rss_mb": rss.get(
+                "@before" if name.endswith("@before") else "ceiling" if name == "ceiling" else ""
+            ),
+        }
+        before = median.get((f"{name}@before", c))
+        if before:
+            row["this_over_before"] = round(rps / before, 3)
+        results.append(row)
     results.sort(key=lambda r: (r["concurrency"], r["name"] != "ceiling", r["name"]))
     machine = (
         f"{platform.node()} · {os.cpu_count()} cores · {platform.python_implementation()} "
@@ -391,18 +515,21 @@ def main() -> int:
     )
     print(
         f"\n{machine}; {size} cases on {env['BENCH_DB']}; medians of {args.rounds} round(s) "
-        f"of {args.duration} s\n"
+        f"of {args.duration} s" + (f"; @before = {args.before}" if args.before else "") + "\n"
     )
-    print(f"| {'scenario':15} | c | ratio | req/s | p50 ms | p99 ms | errors | RSS MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| scenario | c | ratio | to | req/s | p50 ms | p99 ms | errors | this / before |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "—"
+        versus = f"{r['this_over_before']:.2f}" if "this_over_before" in r else ""
         print(
-            f"| {r['name']:15} | {r['concurrency']} | {r['ratio_to_ceiling']:.2f} | {r['rps']:.0f} | "
-            f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {r['peak_rss_mb']} |"
+            f"| {r['name']} | {r['concurrency']} | {ratio} | {r['ratio_to']} | {r['rps']:.0f} | "
+            f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {versus} |"
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{env['BENCH_DB']}-{size}.json"
-    out.write_text(json.dumps({"machine": machine, "results": results}, ensure_ascii=False, indent=2))
+    payload = {"machine": machine, "before": args.before, "results": results}
+    out.write_text(json.dumps(payload, ensure_ascii=False, indent=2))
     print(f"\nwritten {out.relative_to(ROOT)}")
     return 0 if all(r["errors"] == 0 for r in results) else 1
 
@@ -410,7 +537,7 @@ def main() -> int:
 def warm(server: Server, numbers: list[str]) -> None:
     """Ask for each sampled case once in each public rendering, as its residents would have already.
 
-    The lookups are then measured on a warm store of public renderings (cases.public_cache), which is
+    The lookups are then measured on a warm store of public renderings (cases.renderings), which is
     what a storm of residents re-checking their cases meets; the first, cold lookup of a case costs
     about ten queries. Its time is measured one request at a time on the first cases and printed; the
     rest are warmed four at a time, which keeps both workers busy.
