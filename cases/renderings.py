@@ -7,19 +7,20 @@ be kept and served until the next change, and nothing has to be invalidated: a s
 from an older version is simply never served. Being rows in the database, the bodies are shared by
 every process and every app server (and read from the replica where one is configured).
 
-A lookup is two small indexed queries: the case's version (`current`, which is also all an HTTP
-conditional request needs, see minsheng.http_cache), then the stored body of that version
-(`rendering`). Category and community names can be renamed in the admin without a new version, so
-a stored body is also kept at most MAX_AGE.
+A lookup is one indexed read (`current`): the case's version, which is all an HTTP conditional
+request needs (minsheng.http_cache), together with the stored body of that version
+(`rendering`). Category and community names can be renamed in the admin without a new version,
+so a stored body is also kept at most MAX_AGE.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 
 from . import numbering
 from .access import case_for_public, not_found
@@ -30,24 +31,51 @@ MAX_AGE = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class Current:
-    """A case as far as its public renderings are concerned: which one, and which version."""
+    """A case as far as its public renderings are concerned — which one, which version — and the
+    stored rendering asked for, when there is one for this version that is still fresh."""
 
     pk: int
     number: str
     version: int
     updated_at: datetime
+    stored: str | None = None
 
 
-def current(number: str) -> Current:
-    """The case's current version; CaseNotFound for a malformed or unknown number."""
+# One statement finds the case's version and the stored rendering of it together: a lookup is one
+# indexed read. It is plain SQL (through Django's own cursor, every value a parameter) because it is
+# the hottest statement of the platform, and building it through the ORM on every lookup cost
+# several times what the database takes to answer it (docs/performance.md).
+def _read_sql(connection) -> str:
+    q = connection.ops.quote_name
+    case, view = q(Case._meta.db_table), q(PublicView._meta.db_table)
+    return (
+        f"SELECT c.{q('id')}, c.{q('version')}, c.{q('updated_at')}, v.{q('body')} "  # noqa: S608
+        f"FROM {case} c LEFT JOIN {view} v ON v.{q('case_id')} = c.{q('id')} "
+        f"AND v.{q('variant')} = %s AND v.{q('language')} = %s "
+        f"AND v.{q('version')} = c.{q('version')} AND v.{q('made_at')} > %s "
+        f"WHERE c.{q('number')} = %s"
+    )
+
+
+def current(number: str, variant: str = "") -> Current:
+    """The case's current version, and the stored rendering `variant` of it in the active language
+    if there is a fresh one; CaseNotFound for a malformed or unknown number."""
     number = (number or "").strip()
     if not numbering.is_well_formed(number):
         raise not_found(number)
-    row = Case.objects.filter(number=number).values_list("pk", "version", "updated_at").first()
+    reader = connections[router.db_for_read(Case)]
+    fresh = reader.ops.adapt_datetimefield_value(timezone.now() - MAX_AGE)
+    with reader.cursor() as cursor:
+        cursor.execute(_read_sql(reader), [variant, language(), fresh, number])
+        row = cursor.fetchone()
     if row is None:
         raise not_found(number)
-    pk, version, updated_at = row
-    return Current(pk=pk, number=number, version=version, updated_at=updated_at)
+    pk, version, updated_at, stored = row
+    if isinstance(updated_at, str):  # SQLite hands back text where a column has no declared type
+        updated_at = parse_datetime(updated_at)
+    if timezone.is_naive(updated_at):  # SQLite keeps naive UTC
+        updated_at = updated_at.replace(tzinfo=UTC)
+    return Current(pk=pk, number=number, version=version, updated_at=updated_at, stored=stored)
 
 
 def language() -> str:
@@ -57,24 +85,13 @@ def language() -> str:
 
 def rendering(case: Current, variant: str, build: Callable[[Case], str]) -> tuple[int, str]:
     """(version, body) of the public rendering `variant` of `case` in the active language: the
-    stored one when it was made from the current version, else `build(case)`, stored for next time.
+    stored one read with `case` (current(number, variant)), else `build(case)`, stored for next time.
 
     The version returned is the one the body was made from (a change may have landed since
     `current()` was read).
     """
-    stored = (
-        PublicView.objects.filter(
-            case_id=case.pk,
-            variant=variant,
-            language=language(),
-            version=case.version,
-            made_at__gt=timezone.now() - MAX_AGE,
-        )
-        .values_list("body", flat=True)
-        .first()
-    )
-    if stored is not None:
-        return case.version, stored
+    if case.stored is not None:
+        return case.version, case.stored
     full = case_for_public(case.number)
     body = build(full)
     _store(full, variant, body)

@@ -67,7 +67,7 @@ def public_answer(
     private. (No validator is ever given out for such a version, so no conditional request for it
     can match before the body is read.)
     """
-    case = renderings.current(number)
+    case = renderings.current(number, variant)
     last_modified = timegm(case.updated_at.utctimetuple())
     tag = etag(case.number, case.version, variant)
     not_modified = get_conditional_response(request, etag=tag, last_modified=last_modified)

@@ -78,8 +78,8 @@ def test_a_repeated_lookup_is_served_from_the_store_in_two_queries(client, users
     first = get(client, completed)
     with CaptureQueriesContext(connection) as queries:
         again = get(client, completed)
-    # The case's version, then the stored body: no events, photos or serialisation.
-    assert len(queries) == 2
+    # The case's version joined with the stored body: no events, photos or serialisation.
+    assert len(queries) == 1
     assert again.json() == first.json()
 
 

@@ -17,7 +17,7 @@ def render_stage(case) -> str:
 
 
 def body(number: str, variant: str, build) -> str:
-    return renderings.rendering(renderings.current(number), variant, build)[1]
+    return renderings.rendering(renderings.current(number, variant), variant, build)[1]
 
 
 def test_a_body_is_built_once_per_version(users):
@@ -39,8 +39,8 @@ def test_a_body_is_built_once_per_version(users):
 
 def test_the_version_returned_is_the_one_the_body_was_made_from(users):
     case = case_in("dispatched", users)
-    before = renderings.current(case.number)
-    services.start(case, by=users["handler"])  # lands between reading the version and the body
+    before = renderings.current(case.number, "t")
+    services.start(case, by=users["handler"])  # lands between reading the version and building
     version, made = renderings.rendering(before, "t", render_stage)
     assert made == "handling:基础设施维修"
     assert version == before.version + 1
