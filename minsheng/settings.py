@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "notify",
     "residents",
     "security",
+    # 并单 and category suggestions (domain only; reads cases).
+    "triage",
     # Login lock-out (counted in the database, keyed on username + real client address).
     "axes",
 ]

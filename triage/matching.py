@@ -1,0 +1,254 @@
+"""并单: which open cases are likely the same problem as a new report.
+
+A sub-district on a closed intranet has no map to measure distances on, so "the same problem" is
+read from what every report has: its community, its detailed address (same building, same unit),
+its description (character n-grams, and syllables so that a voice transcript's homophones count) and
+the phone it came from, within a time window that depends on the category.
+
+Cost: one query reads the candidates of ONE community, in the stages that can still take a
+co-reporter, submitted within the window, newest first and at most MAX_CANDIDATES of them; only
+those are compared, in Python. It needs an index on cases_case (community_id, state, submitted_at)
+to stay cheap at a million cases (see bench/triage_bench.py and the README).
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import UNCLOSED_STATES, Attachment, Case, Category, Community
+
+from . import addresses, text
+
+# A match at or above LIKELY is offered as "the same problem" (to a resident: 关注它 instead of a new
+# case). Below it, down to POSSIBLE, intake may still see it beside the case; below POSSIBLE nothing is
+# shown. Chosen on the training half of triage/eval/duplicates.jsonl (make eval-triage).
+LIKELY = 0.6
+POSSIBLE = 0.4
+
+# How long a report stays "the same problem" as a new one, by the candidate's category: a broken
+# light is reported for weeks, an outage (停水停电, urgent categories) is over in a day or two, and the
+# next one is another outage.
+WINDOW = timedelta(days=30)
+URGENT_WINDOW = timedelta(days=3)
+# The newest candidates compared at most: bounds the cost in a community with a backlog.
+MAX_CANDIDATES = 2000
+
+# Which stages can still take a co-reporter: every open one, and completed cases waiting for their
+# rating (the rating window): a neighbour who reports the light again two days after the "fix" is
+# reporting the same problem, and intake should see that beside the case, not open a second one.
+# Closed and rejected cases are never matched.
+STATES = UNCLOSED_STATES
+
+# What services.submit_case writes as the description of a voice note alone (in the default
+# language): not a description of anything, so never compared; the transcript is, when there is one.
+VOICE_ONLY = "(语音留言,请收听录音)"
+
+# How much each kind of evidence adds to a match's score (0–1). Text similarity is the base: the
+# same building with another problem must stay below LIKELY, and so must the same problem in
+# another building.
+TEXT_WEIGHT = 0.75
+SAME_UNIT = 0.25
+SAME_BUILDING = 0.15
+SAME_PLACE = 0.15
+OTHER_BUILDING = -0.35
+SAME_PHONE = 0.15
+SAME_CATEGORY = 0.05
+OTHER_CATEGORY = -0.1
+# Thresholds for saying why: "描述相似" when the characters are this alike, "读音相似" when only the
+# sounds are (a voice transcript, a typo with the right sound).
+SIMILAR_TEXT = 0.3
+SOUND_MARGIN = 0.15
+
+
+@dataclass(frozen=True)
+class Match:
+    case: Case
+    score: float
+    # Short translated phrases, strongest first: 同一社区, 同一楼栋单元, 描述相似, 读音相似, 同一电话 …
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def likely(self) -> bool:
+        return self.score >= LIKELY
+
+
+@dataclass(frozen=True)
+class Report:
+    """What is known of a report to compare: the new one, or a case already open."""
+
+    description: str
+    address: addresses.Address
+    phone: str
+    category_id: int | None
+
+    @classmethod
+    def of(cls, *, description: str, address: str = "", phone: str = "", category_id=None) -> "Report":
+        return cls(_meaningful(description), addresses.parse(address), _digits(phone), category_id)
+
+
+def _digits(phone: str | None) -> str:
+    """The digits of a phone number, when it has enough of them to name a person (not a desk's
+    short extension)."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-11:] if len(digits) >= 7 else ""
+
+
+def _meaningful(description: str | None) -> str:
+    if description is None:
+        return ""
+    if not isinstance(description, str):
+        raise ValueError("description must be a string")
+    return description.replace(VOICE_ONLY, "").strip()
+
+
+def window(category: Category | None) -> timedelta:
+    return URGENT_WINDOW if category is not None and category.is_urgent else WINDOW
+
+
+def score(new: Report, old: Report) -> tuple[float, list[str]]:
+    """How likely `old` is the same problem as `new` (0–1), and why; both in the same community."""
+    reasons = [_("同一社区")]
+    similarity = text.similarity(new.description, old.description)
+    value = TEXT_WEIGHT * similarity.best
+    if new.address.same_unit(old.address):
+        value += SAME_UNIT
+        reasons.append(_("同一楼栋单元"))
+    elif new.address.same_building(old.address):
+        value += SAME_BUILDING
+        reasons.append(_("同一楼栋"))
+    elif new.address.same_place(old.address):
+        value += SAME_PLACE
+        reasons.append(_("同一地点"))
+    elif new.address.other_building(old.address):
+        value += OTHER_BUILDING
+    if similarity.chars >= SIMILAR_TEXT:
+        reasons.append(_("描述相似"))
+    elif similarity.sounds >= SIMILAR_TEXT and similarity.sounds >= similarity.chars + SOUND_MARGIN:
+        reasons.append(_("读音相似"))
+    if new.phone and new.phone == old.phone:
+        value += SAME_PHONE
+        reasons.append(_("同一电话"))
+    if new.category_id is not None and old.category_id is not None:
+        value += SAME_CATEGORY if new.category_id == old.category_id else OTHER_CATEGORY
+    return round(min(max(value, 0.0), 1.0), 3), reasons
+
+
+def _community(community) -> Community | None:
+    """A Community, or the active one with this code; None for anything else."""
+    if community is None or isinstance(community, Community):
+        return community
+    if isinstance(community, str):
+        return Community.objects.filter(code=community.strip(), is_active=True).first()
+    raise ValueError("community must be a Community or its code")
+
+
+def candidates(community: Community, *, now: datetime, exclude: Iterable[int] = ()) -> list[Case]:
+    """The cases of `community` that a new report could repeat: in STATES, within the longest
+    window, newest first, at most MAX_CANDIDATES; each category's own window applies after."""
+    longest = max(WINDOW, URGENT_WINDOW)
+    rows = (
+        Case.objects.filter(community=community, state__in=STATES, submitted_at__gte=now - longest)
+        .exclude(pk__in=list(exclude))
+        .select_related("category")
+        .only(
+            "id",
+            "number",
+            "state",
+            "version",
+            "community_id",
+            "address",
+            "description",
+            "phone",
+            "submitted_at",
+            "category__id",
+            "category__code",
+            "category__name",
+            "category__is_urgent",
+        )
+        .order_by("-submitted_at", "-id")[:MAX_CANDIDATES]
+    )
+    return [case for case in rows if case.submitted_at >= now - window(case.category)]
+
+
+def _transcripts(cases: list[Case]) -> dict[int, str]:
+    """Voice-note transcripts of the voice-only cases among `cases` (one query, only when needed)."""
+    voice_only = [case.pk for case in cases if not _meaningful(case.description)]
+    if not voice_only:
+        return {}
+    found: dict[int, str] = {}
+    rows = Attachment.objects.filter(
+        Q(case_id__in=voice_only), kind=Attachment.Kind.VOICE, transcript__gt=""
+    ).values_list("case_id", "transcript")
+    for case_id, transcript in rows:
+        found[case_id] = (found.get(case_id, "") + " " + transcript).strip()
+    return found
+
+
+def likely_duplicates(
+    *,
+    description: str,
+    community,
+    address: str = "",
+    phone: str = "",
+    category: Category | None = None,
+    now: datetime | None = None,
+    limit: int = 5,
+    min_score: float = LIKELY,
+    exclude: Iterable[int] = (),
+) -> list[Match]:
+    """The open cases of `community` most likely the same problem as this report, best first.
+
+    `description` may be a voice note's transcript. `community` is a Community or its code; with
+    none, or an unknown one, there is nothing to compare and the answer is empty, as it is for a
+    description with nothing to compare (empty, only emoji). `exclude`: case ids left out (the case
+    itself, when intake looks for its duplicates). Only matches scoring at least `min_score` are
+    returned: LIKELY for offering "the same problem", POSSIBLE for intake's side-by-side view.
+    """
+    if limit < 1:
+        return []
+    new = Report.of(
+        description=description, address=address, phone=phone, category_id=getattr(category, "pk", None)
+    )
+    community = _community(community)
+    if community is None or not text.has_meaning(new.description):
+        return []
+    now = now or timezone.now()
+    found = candidates(community, now=now, exclude=exclude)
+    transcripts = _transcripts(found)
+    matches = []
+    for case in found:
+        old = Report.of(
+            description=transcripts.get(case.pk) or case.description,
+            address=case.address,
+            phone=case.phone,
+            category_id=case.category_id,
+        )
+        value, reasons = score(new, old)
+        if value >= min_score:
+            matches.append(Match(case, value, reasons))
+    # Best first; of two as good, the newer (the one a neighbour most likely means).
+    matches.sort(key=lambda m: (-m.score, -m.case.submitted_at.timestamp(), -m.case.pk))
+    return matches[:limit]
+
+
+def duplicates_of(case: Case, *, limit: int = 5, min_score: float = POSSIBLE) -> list[Match]:
+    """The other open cases that may be the same problem as `case`, for intake's case page."""
+    description = case.description
+    if not _meaningful(description):
+        description = _transcripts([case]).get(case.pk, "")
+    return likely_duplicates(
+        description=description,
+        community=case.community,
+        address=case.address,
+        phone=case.phone,
+        category=case.category,
+        now=max(case.submitted_at, timezone.now()),
+        limit=limit,
+        min_score=min_score,
+        exclude=[case.pk],
+    )
