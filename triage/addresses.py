@@ -90,8 +90,11 @@ class Address:
         return False
 
     def same_place(self, other: "Address") -> bool:
-        """No buildings named, and the same street address or spot (白帝路12号旁 = 白帝路12号旁)."""
-        return not self.building and not other.building and bool(self.place) and self.place == other.place
+        """No buildings named, and the same street address or spot: one names the other's place,
+        perhaps more precisely (白帝路12号 and 白帝路12号旁)."""
+        if self.building or other.building or len(self.place) < 3 or len(other.place) < 3:
+            return False
+        return self.place in other.place or other.place in self.place
 
 
 def parse(address: str | None) -> Address:
@@ -127,3 +130,22 @@ def parse(address: str | None) -> Address:
     building, unit, room = (str(int(v)) if v.isdigit() else v for v in (building, unit, room))
     place = re.sub(r"[\s\-]+", "", text)
     return Address(building=building, unit=unit, floor=floor, room=room, place=place)
+
+
+# Address mentions inside a description ("3栋2单元楼道灯不亮", "九栋楼下"): numerals in words only
+# where a marker follows, so 一直 stays 一直.
+_MENTION_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十]+(?=号楼|栋|幢|单元|号院|楼|层)")
+_MENTION = re.compile(
+    r"(?:[0-9]+|[a-z])(?:号楼|栋|幢|号院)|[0-9]+单元|负?[0-9]+(?:楼|层)|[0-9]+-[0-9]+(?:-[0-9]+)?"
+    r"|(?<![0-9])[0-9]{3,4}(?:室|号)?(?![0-9])"
+)
+
+
+def strip_mentions(description: str) -> str:
+    """The description without its building, unit, floor and room mentions, which the address
+    comparison already counts: two problems of one building must not look alike for naming it."""
+    if not description:
+        return ""
+    folded = unicodedata.normalize("NFKC", description).lower()
+    folded = _MENTION_NUMERAL.sub(lambda m: str(_chinese_number(m.group()) or m.group()), folded)
+    return _MENTION.sub(" ", folded)

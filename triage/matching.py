@@ -22,13 +22,13 @@ from django.utils.translation import gettext as _
 
 from cases.models import UNCLOSED_STATES, Attachment, Case, Category, Community
 
-from . import addresses, text
+from . import addresses, keywords, text
 
 # A match at or above LIKELY is offered as "the same problem" (to a resident: 关注它 instead of a new
 # case). Below it, down to POSSIBLE, intake may still see it beside the case; below POSSIBLE nothing is
 # shown. Chosen on the training half of triage/eval/duplicates.jsonl (make eval-triage).
-LIKELY = 0.6
-POSSIBLE = 0.4
+LIKELY = 0.5
+POSSIBLE = 0.3
 
 # How long a report stays "the same problem" as a new one, by the candidate's category: a broken
 # light is reported for weeks, an outage (停水停电, urgent categories) is over in a day or two, and the
@@ -48,15 +48,16 @@ STATES = UNCLOSED_STATES
 # language): not a description of anything, so never compared; the transcript is, when there is one.
 VOICE_ONLY = "(语音留言,请收听录音)"
 
-# How much each kind of evidence adds to a match's score (0–1). Text similarity is the base: the
-# same building with another problem must stay below LIKELY, and so must the same problem in
-# another building.
-TEXT_WEIGHT = 0.75
+# How much each kind of evidence adds to a match's score (0–1). Chosen on the training part of
+# triage/eval/duplicates.jsonl: the same building with another problem must stay below LIKELY, and
+# so must the same problem in another building.
+TEXT_WEIGHT = 0.55  # × the text similarity (characters or sound, address mentions left out)
+TOPIC_WEIGHT = 0.3  # × the topic: lexicon words both name (电梯 and 店梯), or the same category by them
 SAME_UNIT = 0.25
-SAME_BUILDING = 0.15
+SAME_BUILDING = 0.2
 SAME_PLACE = 0.15
-OTHER_BUILDING = -0.35
-SAME_PHONE = 0.15
+OTHER_BUILDING = -0.4
+SAME_PHONE = 0.2
 SAME_CATEGORY = 0.05
 OTHER_CATEGORY = -0.1
 # Thresholds for saying why: "描述相似" when the characters are this alike, "读音相似" when only the
@@ -81,14 +82,19 @@ class Match:
 class Report:
     """What is known of a report to compare: the new one, or a case already open."""
 
-    description: str
+    description: str  # without address mentions (the address counts on its own)
     address: addresses.Address
     phone: str
     category_id: int | None
+    topic: tuple[keywords.Found, ...]  # the lexicon's words in it
 
     @classmethod
-    def of(cls, *, description: str, address: str = "", phone: str = "", category_id=None) -> "Report":
-        return cls(_meaningful(description), addresses.parse(address), _digits(phone), category_id)
+    def of(
+        cls, *, description: str, address: str = "", phone: str = "", category_id=None, lexicon=None
+    ) -> "Report":
+        described = addresses.strip_mentions(_meaningful(description))
+        topic = lexicon.find(described) if lexicon is not None else ()
+        return cls(described, addresses.parse(address), _digits(phone), category_id, topic)
 
 
 def _digits(phone: str | None) -> str:
@@ -110,11 +116,31 @@ def window(category: Category | None) -> timedelta:
     return URGENT_WINDOW if category is not None and category.is_urgent else WINDOW
 
 
+def _top_category(found: tuple[keywords.Found, ...]) -> int | None:
+    weights: dict[int, float] = {}
+    for f in found:
+        weights[f.category_id] = weights.get(f.category_id, 0.0) + f.weight
+    return max(weights, key=lambda k: (weights[k], -k)) if weights else None
+
+
+def topic(a: tuple[keywords.Found, ...], b: tuple[keywords.Found, ...]) -> float:
+    """How much two reports name the same thing (0–1): the weight of the lexicon words both
+    contain (a strong word like 电梯 alone is enough), or half when their words point to the same
+    category without a word in common."""
+    shared = {f.word for f in a} & {f.word for f in b}
+    weight = sum(max(f.weight for f in a + b if f.word == word) for word in shared)
+    value = min(1.0, weight / 2)
+    top = _top_category(a)
+    if top is not None and top == _top_category(b):
+        value = max(value, 0.5)
+    return value
+
+
 def score(new: Report, old: Report) -> tuple[float, list[str]]:
     """How likely `old` is the same problem as `new` (0–1), and why; both in the same community."""
     reasons = [_("同一社区")]
     similarity = text.similarity(new.description, old.description)
-    value = TEXT_WEIGHT * similarity.best
+    value = TEXT_WEIGHT * similarity.best + TOPIC_WEIGHT * topic(new.topic, old.topic)
     if new.address.same_unit(old.address):
         value += SAME_UNIT
         reasons.append(_("同一楼栋单元"))
@@ -211,12 +237,19 @@ def likely_duplicates(
     """
     if limit < 1:
         return []
-    new = Report.of(
-        description=description, address=address, phone=phone, category_id=getattr(category, "pk", None)
-    )
-    community = _community(community)
-    if community is None or not text.has_meaning(new.description):
+    if not text.has_meaning(_meaningful(description)):
         return []
+    community = _community(community)
+    if community is None:
+        return []
+    lexicon = keywords.current()
+    new = Report.of(
+        description=description,
+        address=address,
+        phone=phone,
+        category_id=getattr(category, "pk", None),
+        lexicon=lexicon,
+    )
     now = now or timezone.now()
     found = candidates(community, now=now, exclude=exclude)
     transcripts = _transcripts(found)
@@ -227,6 +260,7 @@ def likely_duplicates(
             address=case.address,
             phone=case.phone,
             category_id=case.category_id,
+            lexicon=lexicon,
         )
         value, reasons = score(new, old)
         if value >= min_score:

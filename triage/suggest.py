@@ -12,16 +12,16 @@ below that a wrong pre-selection costs more than the tap it saves, because peopl
 answer as it is. A suggestion is never required to submit.
 """
 
+import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
 from cases.models import Category, Community
 
-from . import text
+from . import keywords, text
 from .classifier import Fitted
-from .models import CategoryKeyword, TriageModel
+from .models import TriageModel
 
 # Pre-select the top suggestion only at or above this probability. Chosen on the training half of
 # triage/eval/descriptions.jsonl (make eval-triage prints how often the top one is right above it).
@@ -30,8 +30,6 @@ CONFIDENT = 0.6
 # The lexicon's "none of these" mass: one ordinary word (weight 1) alone gives its category 1/(1+2)
 # = 0.33, a strong word (3) 0.6; words of several categories share what they found.
 LEXICON_DOUBT = 2.0
-# A word found only by its sound (a homophone) counts this much of its weight.
-SOUND_FACTOR = 0.8
 # How far the trained model is trusted against the lexicon: its share grows with the cases it was
 # trained on, n / (n + MODEL_TRUST_CASES).
 MODEL_TRUST_CASES = 100
@@ -54,44 +52,6 @@ def preselect(suggestions: list[CategorySuggestion]) -> Category | None:
     if suggestions and suggestions[0].score >= CONFIDENT:
         return suggestions[0].category
     return None
-
-
-@lru_cache(maxsize=4096)
-def _keyword_syllables(word: str) -> tuple[str, ...]:
-    return tuple(text.syllables(word))
-
-
-def _find(sequence: list[str], word: list[str] | tuple[str, ...]) -> list[int]:
-    """Where `word` starts in `sequence` (lists of characters or syllables)."""
-    n = len(word)
-    return [i for i in range(len(sequence) - n + 1) if tuple(sequence[i : i + n]) == tuple(word)]
-
-
-def lexicon_matches(description: str, keywords) -> dict[int, list[tuple[str, float]]]:
-    """The keywords found in a description, by category id: [(word, weight counted)].
-
-    Longer words first; a word found only inside a longer one already found (灯不亮 inside 路灯不亮)
-    does not count again, so 路灯 is not also read as a stairwell light.
-    """
-    chars = list(text.normalise(description))
-    sounds = text.syllables(description)  # one syllable per character: the same positions
-    taken: list[tuple[int, int]] = []
-    found: dict[int, list[tuple[str, float]]] = {}
-    ordered = sorted(keywords, key=lambda k: (-len(text.normalise(k.word)), -k.weight, k.word))
-    for keyword in ordered:
-        word = text.normalise(keyword.word)
-        if not word or keyword.weight <= 0:
-            continue
-        starts, factor = _find(chars, list(word)), 1.0
-        if not starts:
-            starts, factor = _find(sounds, _keyword_syllables(word)), SOUND_FACTOR
-        spans = [(s, s + len(word)) for s in starts]
-        fresh = [span for span in spans if not any(a <= span[0] and span[1] <= b for a, b in taken)]
-        if not fresh:
-            continue
-        taken.extend(fresh)
-        found.setdefault(keyword.category_id, []).append((keyword.word, keyword.weight * factor))
-    return found
 
 
 _fitted: dict[tuple, Fitted] = {}
@@ -134,6 +94,7 @@ def _model_words(fitted: Fitted, description: str, vector: dict[int, float], kla
     weighed by the character n-grams inside it (segmentation only explains; it decides nothing)."""
     import jieba
 
+    jieba.setLogLevel(logging.WARNING)  # it logs building its dictionary cache at INFO
     contributions = fitted.contributions(vector, klass)
     by_term = {fitted.char_term(i): v for i, v in contributions.items() if fitted.char_term(i)}
     normalised = text.normalise(description)
@@ -170,10 +131,10 @@ def suggest_categories(description: str, *, community=None, limit: int = 3) -> l
     categories = {c.pk: c for c in Category.objects.filter(is_active=True)}
     if not categories:
         return []
-    keywords = CategoryKeyword.objects.filter(is_active=True, category_id__in=categories.keys()).only(
-        "category_id", "word", "weight"
-    )
-    matches = lexicon_matches(description, keywords)
+    matches: dict[int, list[tuple[str, float]]] = {}
+    for found in keywords.current().find(description):
+        if found.category_id in categories:
+            matches.setdefault(found.category_id, []).append((found.word, found.weight))
     found = {pk: sum(weight for _, weight in words) for pk, words in matches.items()}
     total = sum(found.values()) + LEXICON_DOUBT
     lexicon = {pk: value / total for pk, value in found.items()}
