@@ -154,7 +154,8 @@ def score(new: Report, old: Report) -> tuple[float, list[str]]:
         value += OTHER_BUILDING
     if similarity.chars >= SIMILAR_TEXT:
         reasons.append(_("描述相似"))
-    elif similarity.sounds >= SIMILAR_TEXT and similarity.sounds >= similarity.chars + SOUND_MARGIN:
+    # The sounds agree clearly more than the characters: homophones (a transcript, a typo).
+    if similarity.sounds >= SIMILAR_TEXT and similarity.sounds >= similarity.chars + SOUND_MARGIN:
         reasons.append(_("读音相似"))
     if new.phone and new.phone == old.phone:
         value += SAME_PHONE
