@@ -29,7 +29,7 @@ KEEP_MODELS = 3
 
 def training_set(limit: int = MAX_CASES) -> tuple[list[str], list[str]]:
     """The newest closed cases' descriptions (a voice note's transcript in place of the
-    placeholder) and their category codes."""
+    placeholder) and their category codes, each distinct description once."""
     rows = list(
         Case.objects.filter(state=State.CLOSED)
         .order_by("-submitted_at", "-id")
@@ -42,9 +42,14 @@ def training_set(limit: int = MAX_CASES) -> tuple[list[str], list[str]]:
         ).values_list("case_id", "transcript")
     )
     descriptions, labels = [], []
+    seen = set()
     for pk, description, code in rows:
         description = transcripts.get(pk) or description.replace(VOICE_ONLY, "")
-        if text.has_meaning(description):
+        # The same words twice teach one thing: a copied or templated description (a generated
+        # population has a dozen sentences) would otherwise outweigh every real one.
+        key = (text.normalise(description), code)
+        if text.has_meaning(description) and key not in seen:
+            seen.add(key)
             descriptions.append(description)
             labels.append(code)
     return descriptions, labels

@@ -59,12 +59,19 @@ class Command(BaseCommand):
                 call_command("generate_cases", cases=population, days=120, seed=21, stdout=_Quiet())
                 model = training.train()
                 took = time.monotonic() - started
-                self.say(
-                    f"2. After training on a generated population ({population} cases, "
-                    f"{model.trained_on if model else 0} closed; {took:.1f} s). Its descriptions are "
-                    "13 fixed sentences, so this mostly measures the lexicon:"
-                )
-                self._categories("population", train, held, False)
+                descriptions, _labels = training.training_set()
+                if model is None:
+                    self.say(
+                        f"2. A generated population ({population} cases) trains nothing: its closed cases "
+                        f"have {len(descriptions)} distinct descriptions (fixed sentences), fewer than "
+                        f"{training.MIN_CASES}; the answer stays the lexicon's, as in 1."
+                    )
+                else:
+                    self.say(
+                        f"2. After training on a generated population ({population} cases, "
+                        f"{model.trained_on} distinct closed descriptions; {took:.1f} s):"
+                    )
+                    self._categories("population", train, held, False)
                 transaction.set_rollback(True)
 
         started = time.monotonic()
