@@ -22,7 +22,7 @@ class Found:
     by_sound: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: a cache key, one object per version
 class Lexicon:
     # (category id, written word, normalised characters, syllables, weight), longest first.
     entries: tuple[tuple[int, str, str, tuple[str, ...], float], ...]

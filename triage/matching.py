@@ -15,10 +15,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.models import UNCLOSED_STATES, Attachment, Case, Category, Community
 
@@ -136,30 +136,43 @@ def topic(a: tuple[keywords.Found, ...], b: tuple[keywords.Found, ...]) -> float
     return value
 
 
+# Why a case matched, by key; translated only for the matches returned.
+REASONS = {
+    "community": gettext_lazy("同一社区"),
+    "unit": gettext_lazy("同一楼栋单元"),
+    "building": gettext_lazy("同一楼栋"),
+    "place": gettext_lazy("同一地点"),
+    "text": gettext_lazy("描述相似"),
+    "sound": gettext_lazy("读音相似"),
+    "phone": gettext_lazy("同一电话"),
+}
+
+
 def score(new: Report, old: Report) -> tuple[float, list[str]]:
-    """How likely `old` is the same problem as `new` (0–1), and why; both in the same community."""
-    reasons = [_("同一社区")]
+    """How likely `old` is the same problem as `new` (0–1), and why (keys of REASONS); both are
+    in the same community."""
+    reasons = ["community"]
     similarity = text.similarity(new.description, old.description)
     value = TEXT_WEIGHT * similarity.best + TOPIC_WEIGHT * topic(new.topic, old.topic)
     if new.address.same_unit(old.address):
         value += SAME_UNIT
-        reasons.append(_("同一楼栋单元"))
+        reasons.append("unit")
     elif new.address.same_building(old.address):
         value += SAME_BUILDING
-        reasons.append(_("同一楼栋"))
+        reasons.append("building")
     elif new.address.same_place(old.address):
         value += SAME_PLACE
-        reasons.append(_("同一地点"))
+        reasons.append("place")
     elif new.address.other_building(old.address):
         value += OTHER_BUILDING
     if similarity.chars >= SIMILAR_TEXT:
-        reasons.append(_("描述相似"))
+        reasons.append("text")
     # The sounds agree clearly more than the characters: homophones (a transcript, a typo).
     if similarity.sounds >= SIMILAR_TEXT and similarity.sounds >= similarity.chars + SOUND_MARGIN:
-        reasons.append(_("读音相似"))
+        reasons.append("sound")
     if new.phone and new.phone == old.phone:
         value += SAME_PHONE
-        reasons.append(_("同一电话"))
+        reasons.append("phone")
     if new.category_id is not None and old.category_id is not None:
         value += SAME_CATEGORY if new.category_id == old.category_id else OTHER_CATEGORY
     return round(min(max(value, 0.0), 1.0), 3), reasons
@@ -174,42 +187,48 @@ def _community(community) -> Community | None:
     raise ValueError("community must be a Community or its code")
 
 
-def candidates(community: Community, *, now: datetime, exclude: Iterable[int] = ()) -> list[Case]:
-    """The cases of `community` that a new report could repeat: in STATES, within the longest
-    window, newest first, at most MAX_CANDIDATES; each category's own window applies after."""
+@dataclass(frozen=True)
+class Candidate:
+    """An open case as the comparison reads it (plain values: no model instance per candidate)."""
+
+    pk: int
+    address: str
+    description: str
+    phone: str
+    category_id: int
+    submitted_at: datetime
+
+
+def candidates(community: Community, *, now: datetime, exclude: Iterable[int] = ()) -> list[Candidate]:
+    """The cases of `community` that a new report could repeat: in STATES, submitted within their
+    category's window, newest first, at most MAX_CANDIDATES.
+
+    The query has no ORDER BY … LIMIT on purpose: with one, SQLite walks the submitted_at index
+    through every community's cases of the window; without, it reads only this community's open
+    ones from the (community_id, state, submitted_at) index. Their number is bounded by the window
+    and the stages, and they are sorted here.
+    """
+    urgent = set(Category.objects.filter(is_urgent=True).values_list("pk", flat=True))
     longest = max(WINDOW, URGENT_WINDOW)
     rows = (
         Case.objects.filter(community=community, state__in=STATES, submitted_at__gte=now - longest)
         .exclude(pk__in=list(exclude))
-        .select_related("category")
-        .only(
-            "id",
-            "number",
-            "state",
-            "version",
-            "community_id",
-            "address",
-            "description",
-            "phone",
-            "submitted_at",
-            "category__id",
-            "category__code",
-            "category__name",
-            "category__is_urgent",
-        )
-        .order_by("-submitted_at", "-id")[:MAX_CANDIDATES]
+        .values_list("pk", "address", "description", "phone", "category_id", "submitted_at")
     )
-    return [case for case in rows if case.submitted_at >= now - window(case.category)]
+    found = [
+        Candidate(*row) for row in rows if row[5] >= now - (URGENT_WINDOW if row[4] in urgent else WINDOW)
+    ]
+    found.sort(key=lambda c: (c.submitted_at, c.pk), reverse=True)
+    return found[:MAX_CANDIDATES]
 
 
-def _transcripts(cases: list[Case]) -> dict[int, str]:
-    """Voice-note transcripts of the voice-only cases among `cases` (one query, only when needed)."""
-    voice_only = [case.pk for case in cases if not _meaningful(case.description)]
-    if not voice_only:
+def _transcripts(case_ids: list[int]) -> dict[int, str]:
+    """Voice-note transcripts of these cases (one query, only when some are voice notes alone)."""
+    if not case_ids:
         return {}
     found: dict[int, str] = {}
     rows = Attachment.objects.filter(
-        Q(case_id__in=voice_only), kind=Attachment.Kind.VOICE, transcript__gt=""
+        case_id__in=case_ids, kind=Attachment.Kind.VOICE, transcript__gt=""
     ).values_list("case_id", "transcript")
     for case_id, transcript in rows:
         found[case_id] = (found.get(case_id, "") + " " + transcript).strip()
@@ -253,29 +272,39 @@ def likely_duplicates(
     )
     now = now or timezone.now()
     found = candidates(community, now=now, exclude=exclude)
-    transcripts = _transcripts(found)
-    matches = []
-    for case in found:
-        old = Report.of(
-            description=transcripts.get(case.pk) or case.description,
-            address=case.address,
-            phone=case.phone,
-            category_id=case.category_id,
-            lexicon=lexicon,
+    transcripts = _transcripts([c.pk for c in found if not _meaningful(c.description)])
+    scored = []
+    for candidate in found:
+        old = _report(
+            transcripts.get(candidate.pk) or candidate.description,
+            candidate.address,
+            candidate.phone,
+            candidate.category_id,
+            lexicon,
         )
         value, reasons = score(new, old)
         if value >= min_score:
-            matches.append(Match(case, value, reasons))
+            scored.append((value, candidate, reasons))
     # Best first; of two as good, the newer (the one a neighbour most likely means).
-    matches.sort(key=lambda m: (-m.score, -m.case.submitted_at.timestamp(), -m.case.pk))
-    return matches[:limit]
+    scored.sort(key=lambda m: (-m[0], -m[1].submitted_at.timestamp(), -m[1].pk))
+    scored = scored[:limit]
+    cases = Case.objects.select_related("category", "community").in_bulk([c.pk for _, c, _ in scored])
+    return [Match(cases[c.pk], value, [str(REASONS[r]) for r in reasons]) for value, c, reasons in scored]
+
+
+@lru_cache(maxsize=16384)
+def _report(description: str, address: str, phone: str, category_id: int, lexicon) -> Report:
+    """An open case's Report, kept: the same cases are compared with every new report."""
+    return Report.of(
+        description=description, address=address, phone=phone, category_id=category_id, lexicon=lexicon
+    )
 
 
 def duplicates_of(case: Case, *, limit: int = 5, min_score: float = POSSIBLE) -> list[Match]:
     """The other open cases that may be the same problem as `case`, for intake's case page."""
     description = case.description
     if not _meaningful(description):
-        description = _transcripts([case]).get(case.pk, "")
+        description = _transcripts([case.pk]).get(case.pk, "")
     return likely_duplicates(
         description=description,
         community=case.community,

@@ -148,11 +148,13 @@ def test_the_query_reads_one_communitys_open_recent_cases(open_case):
     open_case("楼道灯不亮")
     with CaptureQueriesContext(connection) as queries:
         likely_duplicates(description="楼道灯不亮", community="zhuzhi")
-    case_queries = [q["sql"] for q in queries.captured_queries if 'FROM "cases_case"' in q["sql"]]
-    assert len(case_queries) == 1
-    sql = case_queries[0]
-    assert '"community_id"' in sql and '"state" IN' in sql and '"submitted_at" >=' in sql
-    assert "LIMIT" in sql
+    # One read of the candidates, filtered by community, stage and time; one of the matches found.
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "cases_case"' in q["sql"]]
+    assert len(reads) == 2
+    candidates, matches = reads
+    assert '"cases_case"."community_id" =' in candidates
+    assert '"cases_case"."state" IN' in candidates and '"cases_case"."submitted_at" >=' in candidates
+    assert '"cases_case"."id" IN' in matches
 
 
 def test_limit_bounds_the_answer(open_case):
