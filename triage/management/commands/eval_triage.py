@@ -36,7 +36,10 @@ class Command(BaseCommand):
     def _categories(self, title: str, train, held, show_misses: bool) -> None:
         misses: list = []
         self.say(f"  held-out ({len(held)}): {evaluation.category_score(held).line()}")
-        self.say(f"  training ({len(train)}): {evaluation.category_score(train, misses=misses).line()}")
+        in_sample = " (trained on: in-sample)" if title == "trained" else ""
+        self.say(
+            f"  training ({len(train)}){in_sample}: {evaluation.category_score(train, misses=misses).line()}"
+        )
         if show_misses:
             for item, found in misses:
                 got = ", ".join(f"{s.category.code} {s.score:.2f} {s.reasons}" for s in found) or "-"
