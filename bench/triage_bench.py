@@ -63,9 +63,7 @@ def plan(community) -> str:
 
     from triage import matching
 
-    query = matching.Case.objects.filter(
-        community=community, state__in=matching.STATES, submitted_at__gte=timezone.now() - matching.WINDOW
-    ).order_by("-submitted_at", "-id")[: matching.MAX_CANDIDATES]
+    query = matching.candidate_query(community, now=timezone.now())
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":

@@ -199,22 +199,28 @@ class Candidate:
     submitted_at: datetime
 
 
+def candidate_query(community: Community, *, now: datetime, exclude: Iterable[int] = ()):
+    """The one query of a match: this community's cases in STATES within the longest window."""
+    longest = max(WINDOW, URGENT_WINDOW)
+    return (
+        Case.objects.filter(community=community, state__in=STATES, submitted_at__gte=now - longest)
+        .exclude(pk__in=list(exclude))
+        .order_by()  # not Case.Meta's -submitted_at: see candidates()
+        .values_list("pk", "address", "description", "phone", "category_id", "submitted_at")
+    )
+
+
 def candidates(community: Community, *, now: datetime, exclude: Iterable[int] = ()) -> list[Candidate]:
     """The cases of `community` that a new report could repeat: in STATES, submitted within their
     category's window, newest first, at most MAX_CANDIDATES.
 
-    The query has no ORDER BY … LIMIT on purpose: with one, SQLite walks the submitted_at index
+    The query has no ORDER BY (nor LIMIT) on purpose: with one, SQLite walks the submitted_at index
     through every community's cases of the window; without, it reads only this community's open
     ones from the (community_id, state, submitted_at) index. Their number is bounded by the window
     and the stages, and they are sorted here.
     """
     urgent = set(Category.objects.filter(is_urgent=True).values_list("pk", flat=True))
-    longest = max(WINDOW, URGENT_WINDOW)
-    rows = (
-        Case.objects.filter(community=community, state__in=STATES, submitted_at__gte=now - longest)
-        .exclude(pk__in=list(exclude))
-        .values_list("pk", "address", "description", "phone", "category_id", "submitted_at")
-    )
+    rows = candidate_query(community, now=now, exclude=exclude)
     found = [
         Candidate(*row) for row in rows if row[5] >= now - (URGENT_WINDOW if row[4] in urgent else WINDOW)
     ]
