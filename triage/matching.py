@@ -100,7 +100,7 @@ class Report:
 def _digits(phone: str | None) -> str:
     """The digits of a phone number, when it has enough of them to name a person (not a desk's
     short extension)."""
-    digits = re.sub(r"\D", "", phone or "")
+    digits = re.sub(r"\D", "", str(phone or ""))
     return digits[-11:] if len(digits) >= 7 else ""
 
 
@@ -295,7 +295,11 @@ def likely_duplicates(
     scored.sort(key=lambda m: (-m[0], -m[1].submitted_at.timestamp(), -m[1].pk))
     scored = scored[:limit]
     cases = Case.objects.select_related("category", "community").in_bulk([c.pk for _, c, _ in scored])
-    return [Match(cases[c.pk], value, [str(REASONS[r]) for r in reasons]) for value, c, reasons in scored]
+    return [
+        Match(cases[c.pk], value, [str(REASONS[r]) for r in reasons])
+        for value, c, reasons in scored
+        if c.pk in cases  # (deleted in between: gone)
+    ]
 
 
 @lru_cache(maxsize=16384)
