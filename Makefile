@@ -6,7 +6,7 @@ PORT ?= 8000
 # Development defaults; production sets its own environment (see README).
 export DEBUG ?= 1
 
-.PHONY: run test lint check setup messages clean bench bench-quick bench-multinode
+.PHONY: run test lint check setup messages clean bench bench-quick bench-multinode eval-triage bench-triage
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,7 @@ setup: $(BIN)/.installed
 run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_lexicon
 	export SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; \
 	$(BIN)/python manage.py run_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
@@ -56,3 +57,18 @@ bench-quick: $(BIN)/.installed
 # public lookups through nginx to both servers against one server alone.
 bench-multinode: $(BIN)/.installed
 	$(BIN)/python tests/multinode/run.py --cases 40 --bench 8
+
+# Category suggestion and duplicate matching measured on the hand-written set in triage/eval, on a
+# fresh SQLite database (migrate, demo data, lexicon) in a temporary folder; nothing is kept.
+eval-triage: $(BIN)/.installed
+	@data="$$(mktemp -d)"; trap 'rm -rf "$$data"' EXIT; \
+	export DATA_DIR="$$data"; unset DATABASE_URL; \
+	$(BIN)/python manage.py migrate --noinput -v0 && \
+	$(BIN)/python manage.py load_demo >/dev/null && \
+	$(BIN)/python manage.py load_lexicon && \
+	$(BIN)/python manage.py eval_triage $(EVAL_ARGS)
+
+# likely_duplicates() timed over a generated population (SQLite unless DATABASE_URL is set), with
+# the query plan. BENCH_ARGS=--cases 1000000 (default 100000).
+bench-triage: $(BIN)/.installed
+	$(BIN)/python bench/triage_bench.py $(BENCH_ARGS)

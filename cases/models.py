@@ -188,7 +188,8 @@ class Case(models.Model):
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, verbose_name=_("诉求类型"), db_index=False
     )
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, verbose_name=_("社区"))
+    # Indexed by (community, state, submitted_at) below: a community's open cases, for 并单.
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, verbose_name=_("社区"), db_index=False)
     address = models.CharField(_("详细地址"), max_length=200)
     description = models.TextField(_("诉求描述"), max_length=4000)
     name = models.CharField(_("姓名"), max_length=50)
@@ -241,6 +242,8 @@ class Case(models.Model):
             models.Index(fields=["department", "state"]),
             models.Index(fields=["category", "submitted_at"]),
             models.Index(fields=["desk", "submitted_at"]),
+            # triage.matching: the open cases of one community within a time window.
+            models.Index(fields=["community", "state", "submitted_at"]),
         ]
 
     def __str__(self) -> str:

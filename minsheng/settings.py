@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "residents",
     "security",
     "operations",
+    # 并单 and category suggestions (domain only; reads cases).
+    "triage",
     # Login lock-out (counted in the database, keyed on username + real client address).
     "axes",
 ]

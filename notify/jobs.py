@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cases import deadlines, idempotency, services, supervision
 from cases.models import Case, State
+from triage import training
 
 from . import outbox
 
@@ -41,4 +42,6 @@ def run_periodic(*, now: datetime | None = None, close: bool = True) -> dict[str
     if close:
         done["closed"] = services.close_unrated(now=now)
         done["expired_keys"] = idempotency.purge_expired(now=now)
+        # At most once a day, and only after new closures (triage.training); seconds when it runs.
+        done["triage_trained"] = int(training.retrain_if_due(now=now) is not None)
     return done

@@ -61,3 +61,20 @@ def test_the_hourly_round_forgets_expired_submission_keys(users):
     assert "expired_keys" not in jobs.run_periodic(now=later, close=False)
     assert jobs.run_periodic(now=later)["expired_keys"] == 1
     assert not SubmissionKey.objects.exists()
+
+
+def test_the_hourly_round_retrains_category_suggestions_when_due(users):
+    from cases.models import State
+    from triage.models import TriageModel
+
+    for i in range(40):
+        case = submit(description=f"{i}栋楼道灯坏了" if i % 2 else f"{i}栋垃圾没人收")
+        if i % 2 == 0:
+            Case.objects.filter(pk=case.pk).update(
+                category=case.category.__class__.objects.get(code="sanitation")
+            )
+        Case.objects.filter(pk=case.pk).update(state=State.CLOSED)
+    assert jobs.run_periodic(close=False).get("triage_trained") is None
+    assert jobs.run_periodic()["triage_trained"] == 1
+    assert jobs.run_periodic()["triage_trained"] == 0  # trained less than a day ago
+    assert TriageModel.objects.count() == 1
