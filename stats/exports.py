@@ -20,7 +20,8 @@ LOG_CHUNK = 2000
 
 
 def may_export_personal_data(user) -> bool:
-    """Intake officers and supervisors may open every case with its personal data (WORKFLOW.md)."""
+    """Intake officers and supervisors may open every case with its personal data
+    (docs/architecture.md, "Who sees what")."""
     return user.is_authenticated and (
         user.is_superuser or roles.has_role(user, roles.INTAKE, roles.SUPERVISOR)
     )

@@ -35,7 +35,7 @@ CASE_VALUES = (
 )
 FACT_FIELDS = [f.name for f in CaseFact._meta.concrete_fields if f.name != "case"]
 _COLUMN_INDEX = {name: i for i, name in enumerate(COLUMNS)}
-# WORKFLOW.md names the extension move "extend"; counted whenever such events exist.
+# An approved extension is the move "extend" (cases.workflow); counted whenever such events exist.
 EXTEND = "extend"
 UPSERT_CHUNK = 250
 

@@ -35,7 +35,7 @@ EXPECTED_MOVES = {
     "refuse_extension": ({"dispatched", "handling"}, None),
     "escalate": ({"submitted", "accepted", "dispatched", "handling"}, None),
 }
-# action: who may make it (WORKFLOW.md "who" column). "handler" is the case's own department.
+# action: who may make it (docs/architecture.md, the moves table). "handler" is the case's own department.
 EXPECTED_WHO = {
     "accept": {"intake"},
     "reject": {"intake"},
