@@ -422,6 +422,11 @@ DONE_MESSAGES = {
 }
 
 
+def _form_kwargs(form_class, case) -> dict:
+    """Forms built for the case at hand (dispatch reads the responsibility list for it)."""
+    return {"case": case} if getattr(form_class, "takes_case", False) else {}
+
+
 def _available_actions(user, case) -> list[str]:
     """The moves this user may make on this case now (asked of the workflow), in workflow order."""
     allowed = set(workflow.allowed_actions(user, case))
@@ -435,7 +440,9 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
     action_forms = {}
     for slug in available:
         form_class = STAFF_ACTIONS[slug][1]
-        action_forms[slug] = (bound or {}).get(slug) or form_class(prefix=slug)
+        action_forms[slug] = (bound or {}).get(slug) or form_class(
+            prefix=slug, **_form_kwargs(form_class, case)
+        )
     progress = selectors.public_progress(case)
     return {
         "case": case,
@@ -465,7 +472,7 @@ def staff_action(request, number, action):
         raise Http404
     case = access.case_for_staff(request.user, number)
     _action, form_class, call = STAFF_ACTIONS[action]
-    form = form_class(request.POST, request.FILES, prefix=action)
+    form = form_class(request.POST, request.FILES, prefix=action, **_form_kwargs(form_class, case))
     problem, status = "", 400
     if form.is_valid():
         try:
