@@ -18,7 +18,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Case, Category, Community, Department, ResponsibilityItem
+from . import roles, workflow
+from .models import Case, CaseEvent, Category, Community, Department, ResponsibilityItem
+from .roles import Actor
+from .services import stored_language
+from .validation import MAX_REASON, clean_text
+from .workflow import Action
 
 
 def items_in_force(case: Case, on: date | None = None):
@@ -65,6 +70,60 @@ def listed_item(case: Case, on: date | None = None) -> ResponsibilityItem | None
     """The entry of the list that names the department for `case`, or None."""
     items = listed_items(case, on)
     return items[0] if items else None
+
+
+# ---------------------------------------------------------------------------------------------
+# 改派: intake hands a case a department has to another department.
+
+
+def _reason(reason: str, label: str) -> str:
+    try:
+        return clean_text(reason, label=label, max_length=MAX_REASON)
+    except ValidationError as exc:
+        raise ValidationError({"reason": exc.messages}) from exc
+
+
+def _other_department(case: Case, department: Department | None) -> Department:
+    if department is None or not department.is_active:
+        raise ValidationError({"department": [_("请选择责任部门。")]})
+    if department.pk == case.department_id:
+        raise ValidationError(
+            {"department": [_("此诉求已经由%(name)s办理,请选择另一个部门。") % {"name": department.name}]}
+        )
+    return department
+
+
+def reassign(case: Case, *, by: Actor, department: Department | None, reason: str) -> CaseEvent:
+    """改派: the case goes to `department` (not the one that has it), which starts on it afresh.
+
+    The new department's time limit is the category's full limit from dispatch to completion,
+    counted from now (the time the case spent with the wrong department is not counted against the
+    right one); its appointment goes, the new department sets its own. The public timeline says who
+    has the case now and why.
+    """
+    workflow.check_move(case, Action.REASSIGN, by=by)
+    errors: dict[str, list[str]] = {}
+    try:
+        department = _other_department(case, department)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        reason = _reason(reason, _("改派原因"))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors or department is None:
+        raise ValidationError(errors)
+    previous = case.department
+    with stored_language():
+        note = _("由%(old)s改派给%(new)s(派单人:%(name)s),原因:%(reason)s") % {
+            "old": previous.name if previous else "—",
+            "new": department.name,
+            "name": roles.display_name(by),
+            "reason": reason,
+        }
+    return workflow.transition(
+        case, Action.REASSIGN, by=by, public_note=note, department=department, appointment_at=None
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, roles, selectors, services, submission, workflow
+from cases import access, dispatching, roles, selectors, services, submission, workflow
 from cases import voice as voice_notes
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
 from cases.models import Attachment, Rating, Score
@@ -382,6 +382,13 @@ STAFF_ACTIONS = {
         forms.DispatchForm,
         lambda case, user, data, files: services.dispatch(case, by=user, department=data["department"]),
     ),
+    "reassign": (
+        Action.REASSIGN,
+        forms.ReassignForm,
+        lambda case, user, data, files: dispatching.reassign(
+            case, by=user, department=data["department"], reason=data["reason"]
+        ),
+    ),
     "return": (
         Action.RETURN,
         forms.ReturnForm,
@@ -415,6 +422,7 @@ DONE_MESSAGES = {
     "accept": gettext_lazy("已受理。"),
     "reject": gettext_lazy("已不予受理,居民可在进度页面看到原因。"),
     "dispatch": gettext_lazy("已派单。"),
+    "reassign": gettext_lazy("已改派。"),
     "return": gettext_lazy("已退回受理员。"),
     "start": gettext_lazy("已开始办理。"),
     "appointment": gettext_lazy("预约时间已更新。"),

@@ -42,3 +42,34 @@ def test_dispatch_still_takes_any_department(client, users):
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.department == urban
+
+
+def test_intake_reassigns_from_the_case_page(client, users):
+    case = case_in("handling", users)
+    client.force_login(users["intake"])
+    page = client.get(f"/staff/cases/{case.number}").content.decode()
+    options = _options(page, "reassign-department")
+    property_dept = Department.objects.get(code="property")
+    assert str(property_dept.pk) not in [value for value, _label in options]  # not the one that has it
+    municipal = Department.objects.get(code="municipal")
+    response = client.post(
+        f"/staff/cases/{case.number}/reassign",
+        {"reassign-department": municipal.pk, "reassign-reason": "路灯属市政设施"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.department == municipal and case.state == "dispatched"
+    client.logout()
+    public = text(client.get(f"/cases/{case.number}"))
+    assert "改派" in public and "由物业科改派给市政科" in public
+
+
+def test_reassigning_without_a_reason_shows_the_error_and_changes_nothing(client, users):
+    case = case_in("dispatched", users)
+    client.force_login(users["intake"])
+    urban = Department.objects.get(code="urban")
+    response = client.post(f"/staff/cases/{case.number}/reassign", {"reassign-department": urban.pk})
+    assert response.status_code == 400
+    assert "请填写原因" in text(response)
+    case.refresh_from_db()
+    assert case.department.code == "property"
