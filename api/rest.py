@@ -29,7 +29,7 @@ from minsheng import http_cache
 from security import responses as refusals
 from security.ratelimit import limit
 
-from . import desk, idempotency_header, presenters
+from . import desk, dispatch, idempotency_header, presenters
 from .auth import TokenAuth, issue_token, revoke_token
 from .schemas import (
     CategoryOut,
@@ -482,6 +482,8 @@ def staff_queue(request):
 
 # Help desks: lookup by phone (GET /cases), appointments and follow-up calls (api.desk).
 desk.mount(api)
+# Dispatch: 改派, 派单异议 and rulings (api.dispatch).
+dispatch.mount(api)
 
 # The dashboard's figures for supervisors (GET /stats).
 api.add_router("", "stats.api.router")

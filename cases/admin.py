@@ -16,6 +16,7 @@ from .models import (
     Extension,
     HelpDesk,
     PersonalDataAccess,
+    ResponsibilityItem,
     StaffProfile,
 )
 
@@ -150,3 +151,13 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ResponsibilityItem)
+class ResponsibilityItemAdmin(admin.ModelAdmin):
+    """派单目录: edited here, or imported with `manage.py import_responsibilities`."""
+
+    list_display = ["category", "community", "keywords", "department", "text", "effective_from", "is_active"]
+    list_filter = ["category", "department", "community", "is_active"]
+    search_fields = ["text", "keywords"]
+    date_hierarchy = "effective_from"

@@ -492,3 +492,55 @@ class PublicView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.variant} {self.language} v{self.version}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Dispatch (issue 22): the responsibility list (派单目录 / 权责清单).
+
+
+class ResponsibilityItem(models.Model):
+    """One entry of the published list of responsibilities: which department handles a kind of case.
+
+    An entry applies to a category, optionally only in one community and optionally only when the
+    description mentions one of its keywords; the most specific entry in force wins (cases.dispatching).
+    """
+
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="responsibilities", verbose_name=_("诉求类型")
+    )
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("社区"),
+        help_text=_("留空:适用于所有社区。"),
+    )
+    keywords = models.CharField(
+        _("关键词"),
+        max_length=200,
+        blank=True,
+        help_text=_("用逗号或空格分隔;诉求描述含其中任一个时适用。留空:适用于该类型的所有诉求。"),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="responsibilities", verbose_name=_("责任部门")
+    )
+    text = models.TextField(_("事项内容"), max_length=1000)
+    effective_from = models.DateField(_("生效日期"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["category", "community", "keywords", "-effective_from", "id"]
+        verbose_name = _("派单目录事项")
+        verbose_name_plural = _("派单目录")
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.department}: {self.text[:30]}"
+
+    def keyword_list(self) -> list[str]:
+        return [
+            word
+            for word in self.keywords.replace(",", " ").replace(",", " ").replace("、", " ").split()
+            if word
+        ]

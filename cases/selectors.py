@@ -31,6 +31,7 @@ _ENTERS: dict[str, str] = {
     Action.ACCEPT: "accepted",
     Action.REJECT: "accepted",
     Action.DISPATCH: "dispatched",
+    Action.REASSIGN: "dispatched",
     Action.START: "handling",
     Action.REOPEN: "handling",
     Action.COMPLETE: "completed",
@@ -93,7 +94,7 @@ class Progress:
 
 def event_actor(event: CaseEvent) -> str:
     """What the public sees as the person responsible for an event."""
-    if event.action == Action.DISPATCH and event.department is not None:
+    if event.action in (Action.DISPATCH, Action.REASSIGN) and event.department is not None:
         return event.department.name
     return event.actor_name
 

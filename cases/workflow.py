@@ -44,6 +44,8 @@ class Action(models.TextChoices):
     EXTEND = "extend", gettext_lazy("延期")
     REFUSE_EXTENSION = "refuse_extension", gettext_lazy("不批准延期")
     ESCALATE = "escalate", gettext_lazy("督办")
+    # Dispatch (issue 22): 改派, 派单异议 and its ruling (cases.dispatching).
+    REASSIGN = "reassign", gettext_lazy("改派")
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,22 @@ class Move:
     # Entering a new stage starts that stage's time limit (cases.deadlines), unless the move keeps
     # the one running: starting work on site is still within the dispatch's limit.
     keeps_deadline: bool = False
+    # The time limit starts afresh even when the stage stays the same (改派 to a new department).
+    fresh_deadline: bool = False
 
 
-def _move(sources, target, who, *, own_department=False, fields=(), keeps_deadline=False) -> Move:
-    return Move(frozenset(sources), target, frozenset(who), own_department, frozenset(fields), keeps_deadline)
+def _move(
+    sources, target, who, *, own_department=False, fields=(), keeps_deadline=False, fresh_deadline=False
+) -> Move:
+    return Move(
+        frozenset(sources),
+        target,
+        frozenset(who),
+        own_department,
+        frozenset(fields),
+        keeps_deadline,
+        fresh_deadline,
+    )
 
 
 S = State
@@ -107,6 +121,15 @@ TRANSITIONS: dict[str, Move] = {
     Action.REFUSE_EXTENSION: _move([S.DISPATCHED, S.HANDLING], None, [roles.SUPERVISOR]),
     # 督办: a supervisor, or the system when a case is overdue, chases it; staff-only.
     Action.ESCALATE: _move([*OPEN_STATES], None, [roles.SUPERVISOR, SYSTEM]),
+    # 改派: intake moves a case a department has (before or while on site) to another department,
+    # with a reason; the new department's time limit starts from the reassignment (docs/dispatch.md).
+    Action.REASSIGN: _move(
+        [S.DISPATCHED, S.HANDLING],
+        S.DISPATCHED,
+        [roles.INTAKE],
+        fields=["department", "appointment_at"],
+        fresh_deadline=True,
+    ),
 }
 
 
@@ -222,7 +245,7 @@ def transition(
         raise TypeError(f"The move {action} does not set {', '.join(sorted(undeclared))}.")
     target = move.target or case.state
     now = at or timezone.now()
-    if target != case.state and not move.keeps_deadline:
+    if "due_at" not in changes and (target != case.state or move.fresh_deadline) and not move.keeps_deadline:
         # Every stage has its own time limit (cases.deadlines).
         changes["due_at"] = deadlines.stage_due_at(case, target, now)
     with transaction.atomic():
@@ -239,7 +262,8 @@ def transition(
             at=now,
             actor=_actor(by),
             actor_name=actor_name or roles.display_name(_actor(by)),
-            department=changes.get("department", case.department) if action == Action.DISPATCH else None,
+            # The department a move hands the case to (dispatch, 改派, a ruling); None for the rest.
+            department=changes.get("department"),
             appointment_at=changes.get("appointment_at"),
             public_note=public_note,
             private_note=private_note,

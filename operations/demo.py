@@ -5,7 +5,7 @@ are created only in an empty database.
 """
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,6 +24,7 @@ from cases.models import (
     Community,
     Department,
     HelpDesk,
+    ResponsibilityItem,
     Score,
     StaffProfile,
 )
@@ -277,9 +278,52 @@ def load_cases(users: dict[str, User]) -> int:
     return Case.objects.count()
 
 
+# The responsibility list (派单目录): category, community (None: every one), keywords, department,
+# the item's text as the sub-district publishes it.
+RESPONSIBILITIES = [
+    (
+        "infrastructure",
+        None,
+        "",
+        "property",
+        "住宅小区内楼道灯、水龙头、水管、门窗等共用部位和设施的维修,由物业科督促物业服务企业办理。",
+    ),
+    (
+        "infrastructure",
+        None,
+        "路灯 井盖 人行道",
+        "municipal",
+        "小区外市政道路的路灯、井盖、人行道破损,由市政科办理。",
+    ),
+    ("infrastructure", "baidi", "", "municipal", "白帝社区无物业的老旧院落,共用设施维修由市政科兜底办理。"),
+    ("sanitation", None, "", "sanitation", "街面和公共区域垃圾清运、卫生死角清理,由环卫所办理。"),
+    ("sanitation", None, "占道 乱摆 油烟", "urban", "占道经营、乱堆乱放、餐饮油烟扰民,由城管科依法查处。"),
+    ("property", None, "", "property", "物业服务质量、公共设施维护、小区停车管理,由物业科督促整改。"),
+    ("municipal", None, "", "municipal", "道路、井盖、路灯、排水等市政设施的养护维修,由市政科办理。"),
+    ("noise", None, "", "urban", "施工、商铺经营噪音扰民,由城管科办理。"),
+    ("noise", None, "小区 装修 楼上", "property", "小区内装修噪音、邻里噪音,由物业科协调物业服务企业劝导。"),
+    ("utilities", None, "", "utilities", "停水、停电、燃气问题,由水电气服务站联系供水、供电、燃气企业办理。"),
+]
+RESPONSIBILITIES_FROM = date(2024, 1, 1)
+
+
+def load_responsibilities() -> int:
+    """The demo's responsibility list; run again, it updates the same entries."""
+    for category, community, keywords, department, text in RESPONSIBILITIES:
+        ResponsibilityItem.objects.update_or_create(
+            category=Category.objects.get(code=category),
+            community=Community.objects.get(code=community) if community else None,
+            keywords=keywords,
+            effective_from=RESPONSIBILITIES_FROM,
+            defaults={"department": Department.objects.get(code=department), "text": text},
+        )
+    return len(RESPONSIBILITIES)
+
+
 @transaction.atomic
 def load_demo() -> tuple[dict[str, User], int]:
     load_reference_data()
+    load_responsibilities()
     load_calendar()
     users = load_accounts()
     return users, load_cases(users)

@@ -6,6 +6,7 @@ content and their ValidationError messages are added to these forms with add_ser
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import AgeBand, Category, Community, Department, Score
@@ -219,12 +220,62 @@ class ReturnForm(ReasonForm):
 
 
 class DispatchForm(forms.Form):
+    # Built with the case (web.views passes it to forms that set this): the department the
+    # responsibility list (派单目录) names comes first and is chosen, and its item is shown.
+    takes_case = True
+
     department = forms.ModelChoiceField(
         label=_("责任部门"),
         queryset=Department.objects.filter(is_active=True),
         empty_label=_("请选择责任部门"),
         error_messages={"required": _("请选择责任部门。"), "invalid_choice": _("请选择责任部门。")},
     )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.listed_item = None
+        if case is None:
+            return
+        from cases import dispatching
+
+        item = dispatching.listed_item(case)
+        exclude = self.excluded_department(case)
+        if item is not None and item.department_id == exclude:
+            item = None
+        self.listed_item = item
+        field = self.fields["department"]
+        queryset = Department.objects.filter(is_active=True)
+        if exclude is not None:
+            queryset = queryset.exclude(pk=exclude)
+        if item is not None:
+            first = models.Case(models.When(pk=item.department_id, then=0), default=1)
+            queryset = queryset.annotate(listed_first=first).order_by("listed_first", "code")
+            self.initial.setdefault("department", item.department_id)
+            field.help_text = _("派单目录:%(text)s(生效日期 %(date)s)") % {
+                "text": item.text,
+                "date": item.effective_from.isoformat(),
+            }
+        else:
+            field.help_text = _("派单目录中没有适用于此诉求的事项,请按实际情况选择。")
+        field.queryset = queryset
+
+    def excluded_department(self, case) -> int | None:
+        return None
+
+
+class ReassignForm(DispatchForm):
+    """改派: another department than the one that has the case, and why."""
+
+    reason = forms.CharField(
+        label=_("改派原因"),
+        help_text=_("居民会在进度页面看到这段话。"),
+        max_length=MAX_REASON,
+        error_messages={"required": _("请填写原因。")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def excluded_department(self, case) -> int | None:
+        return case.department_id
 
 
 class StartForm(forms.Form):

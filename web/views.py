@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, roles, selectors, services, submission, workflow
+from cases import access, dispatching, roles, selectors, services, submission, workflow
 from cases import voice as voice_notes
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
 from cases.models import Attachment, Rating, Score
@@ -382,6 +382,13 @@ STAFF_ACTIONS = {
         forms.DispatchForm,
         lambda case, user, data, files: services.dispatch(case, by=user, department=data["department"]),
     ),
+    "reassign": (
+        Action.REASSIGN,
+        forms.ReassignForm,
+        lambda case, user, data, files: dispatching.reassign(
+            case, by=user, department=data["department"], reason=data["reason"]
+        ),
+    ),
     "return": (
         Action.RETURN,
         forms.ReturnForm,
@@ -415,11 +422,17 @@ DONE_MESSAGES = {
     "accept": gettext_lazy("已受理。"),
     "reject": gettext_lazy("已不予受理,居民可在进度页面看到原因。"),
     "dispatch": gettext_lazy("已派单。"),
+    "reassign": gettext_lazy("已改派。"),
     "return": gettext_lazy("已退回受理员。"),
     "start": gettext_lazy("已开始办理。"),
     "appointment": gettext_lazy("预约时间已更新。"),
     "complete": gettext_lazy("已办结,等待居民评价。"),
 }
+
+
+def _form_kwargs(form_class, case) -> dict:
+    """Forms built for the case at hand (dispatch reads the responsibility list for it)."""
+    return {"case": case} if getattr(form_class, "takes_case", False) else {}
 
 
 def _available_actions(user, case) -> list[str]:
@@ -435,7 +448,9 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
     action_forms = {}
     for slug in available:
         form_class = STAFF_ACTIONS[slug][1]
-        action_forms[slug] = (bound or {}).get(slug) or form_class(prefix=slug)
+        action_forms[slug] = (bound or {}).get(slug) or form_class(
+            prefix=slug, **_form_kwargs(form_class, case)
+        )
     progress = selectors.public_progress(case)
     return {
         "case": case,
@@ -465,7 +480,7 @@ def staff_action(request, number, action):
         raise Http404
     case = access.case_for_staff(request.user, number)
     _action, form_class, call = STAFF_ACTIONS[action]
-    form = form_class(request.POST, request.FILES, prefix=action)
+    form = form_class(request.POST, request.FILES, prefix=action, **_form_kwargs(form_class, case))
     problem, status = "", 400
     if form.is_valid():
         try:

@@ -34,6 +34,7 @@ EXPECTED_MOVES = {
     "extend": ({"dispatched", "handling"}, None),
     "refuse_extension": ({"dispatched", "handling"}, None),
     "escalate": ({"submitted", "accepted", "dispatched", "handling"}, None),
+    "reassign": ({"dispatched", "handling"}, "dispatched"),
 }
 # action: who may make it (docs/architecture.md, the moves table). "handler" is the case's own department.
 EXPECTED_WHO = {
@@ -52,6 +53,7 @@ EXPECTED_WHO = {
     "extend": {"supervisor"},
     "refuse_extension": {"supervisor"},
     "escalate": {"supervisor", "system"},
+    "reassign": {"intake"},
 }
 ACTORS = [
     "intake",
@@ -85,6 +87,8 @@ def _first_allowed(action: str, staff):
 def _extra(action: str) -> dict:
     if action == "dispatch":
         return {"department": Department.objects.get(code="property")}
+    if action == "reassign":
+        return {"department": Department.objects.get(code="urban")}
     return {}
 
 
@@ -236,7 +240,7 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "ask_extension",
     ]
     assert workflow.allowed_actions(staff["other_handler"], dispatched) == []
-    assert workflow.allowed_actions(staff["intake"], dispatched) == ["appoint"]
+    assert workflow.allowed_actions(staff["intake"], dispatched) == ["appoint", "reassign"]
     assert workflow.allowed_actions(staff["supervisor"], dispatched) == [
         "extend",
         "refuse_extension",

@@ -133,6 +133,7 @@ def _build(media_dir) -> dict:
             "category_pk": str(Category.objects.get(code="infrastructure").pk),
             "community_pk": str(Community.objects.get(code="zhuzhi").pk),
             "department_pk": str(Department.objects.get(code="property").pk),
+            "other_department_pk": str(Department.objects.get(code="municipal").pk),
             "future": tomorrow.replace(hour=9, minute=30).strftime("%Y-%m-%dT%H:%M"),
             "future_iso": tomorrow.replace(hour=9, minute=30, second=0, microsecond=0).isoformat(),
             "far_future": (timezone.localtime() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M"),
