@@ -186,6 +186,8 @@ class PlaceForm(forms.Form):
         choices=[("", "—")] + [(n, n) for n in FLOORS], coerce=int, required=False, empty_value=None
     )
     other = forms.CharField(required=False, max_length=100)
+    # A help-desk tablet is shared: the detailed address stays on the device only when asked.
+    remember = forms.BooleanField(required=False)
 
     def clean(self):
         data = super().clean()
@@ -313,13 +315,17 @@ def _remembered_address(request) -> dict:
         value = json.loads(raw)
     except (KeyError, signing.BadSignature, ValueError):
         return {}
-    return value if isinstance(value, dict) else {}
+    if not isinstance(value, dict):
+        return {}
+    # Without the resident's tick (or from a cookie older than the tick) only the community is used.
+    return value if value.get("remember") is True else {"community": value.get("community")}
 
 
 def _place_page(request, report, *, form=None, status=200):
     remembered = _remembered_address(request) if not report.get("community") else {}
     initial = {
-        k: report.get(k) or remembered.get(k) for k in ("community", "building", "unit", "floor", "other")
+        k: report.get(k) or remembered.get(k)
+        for k in ("community", "building", "unit", "floor", "other", "remember")
     }
     form = form or PlaceForm(initial=initial)
     selected = form.data.get("community") if form.is_bound else initial.get("community")
@@ -328,14 +334,15 @@ def _place_page(request, report, *, form=None, status=200):
         "communities": Community.objects.filter(is_active=True),
         "selected": selected,
         "remembered": bool(remembered.get("community")),
+        "remembered_address": bool(remembered.get("remember")),
         "steps": _steps(2),
         "buildings": BUILDINGS,
         "units": UNITS,
         "floors": FLOORS,
         "value": (
-            {k: form.data.get(k, "") for k in ("building", "unit", "floor", "other")}
+            {k: form.data.get(k, "") for k in ("building", "unit", "floor", "other", "remember")}
             if form.is_bound
-            else {k: initial.get(k) or "" for k in ("building", "unit", "floor", "other")}
+            else {k: initial.get(k) or "" for k in ("building", "unit", "floor", "other", "remember")}
         ),
     }
     return render(request, "web/elder/place.html", context, status=status)
@@ -358,6 +365,7 @@ def place(request):
             unit=data["unit"],
             floor=data["floor"],
             other=(data["other"] or "").strip(),
+            remember=data["remember"],
         )
         _save(request, report)
         return redirect("web:elder_check")
@@ -442,13 +450,19 @@ def check(request):
 
 
 def _sent(request, report: dict, case):
-    """The answers are used up: forget them, remember the address on this device, show the number."""
+    """The answers are used up: forget them, remember the community on this device (and the detailed
+    address only when the resident ticked "remember on this device"), show the number."""
     voice_name = report.get("voice")
     if voice_name:
         voice.delete_stored([voice_name])
     request.session.pop(SESSION_KEY, None)
     response = redirect("web:submitted", number=case.number)
-    remembered = {k: report.get(k) for k in ("community", "building", "unit", "floor", "other")}
+    kept = (
+        ("community", "building", "unit", "floor", "other", "remember")
+        if report.get("remember")
+        else ("community",)
+    )
+    remembered = {k: report.get(k) for k in kept}
     response.set_signed_cookie(
         ADDRESS_COOKIE,
         json.dumps(remembered),

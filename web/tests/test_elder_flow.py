@@ -96,7 +96,9 @@ def test_where_needs_a_community_and_a_building_or_a_place(client, users):
 
 def test_a_place_outside_a_building_is_fine_and_is_remembered_too(client, users):
     _problem(client)
-    assert _place(client, building="", unit="", floor="", other="小区大门口").status_code == 302
+    assert (
+        _place(client, building="", unit="", floor="", other="小区大门口", remember="on").status_code == 302
+    )
     response = _send(client)
     assert Case.objects.get().address == "小区大门口"
     # Cookies travel in HTTP headers, which are Latin-1: the Chinese place must be escaped.
@@ -116,9 +118,9 @@ def test_a_bad_phone_is_explained_on_the_last_screen_and_nothing_is_created(clie
     assert _send(client).status_code == 302
 
 
-def test_the_last_address_is_remembered_on_this_device(client, users):
+def test_the_last_address_is_remembered_on_this_device_when_asked(client, users):
     _problem(client)
-    _place(client, community="baidi", building="7", unit="1", floor="12")
+    _place(client, community="baidi", building="7", unit="1", floor="12", remember="on")
     response = _send(client)
     assert ADDRESS_COOKIE in response.cookies
     _problem(client, description="水管漏水")
@@ -126,6 +128,36 @@ def test_the_last_address_is_remembered_on_this_device(client, users):
     assert "已经填好您上次用的地址" in page
     assert 'value="baidi" id="com-baidi" checked' in page
     assert '<option value="7" selected>' in page and '<option value="12" selected>' in page
+    assert 'id="id_remember" value="on" aria-describedby="id_remember_helptext" checked' in page
+
+
+def test_a_shared_tablet_remembers_only_the_community_unless_asked(client, users):
+    _problem(client)
+    _place(client, community="baidi", building="7", unit="1", floor="12", other="702室")
+    _send(client)
+    # The next resident at the same tablet sees the community chosen, and nothing of the address.
+    _problem(client, description="水管漏水")
+    page = text(client.get("/elder/where"))
+    assert "已经选好您上次的社区" in page and "已经填好您上次用的地址" not in page
+    assert 'value="baidi" id="com-baidi" checked' in page
+    assert " selected>" not in page and "702室" not in page
+    assert 'id="id_remember" value="on" aria-describedby="id_remember_helptext">' in page
+
+
+def test_an_address_cookie_from_before_the_tick_gives_only_its_community(client, users):
+    import json
+
+    from django.core import signing
+
+    from web.elder import ADDRESS_SALT
+
+    old = {"community": "baidi", "building": 7, "unit": 1, "floor": 12, "other": "702室"}
+    signer = signing.get_cookie_signer(salt=ADDRESS_COOKIE + ADDRESS_SALT)
+    client.cookies[ADDRESS_COOKIE] = signer.sign(json.dumps(old))
+    _problem(client)
+    page = text(client.get("/elder/where"))
+    assert 'value="baidi" id="com-baidi" checked' in page
+    assert " selected>" not in page and "702室" not in page
 
 
 def test_a_forged_address_cookie_is_ignored(client, users):
