@@ -1,5 +1,5 @@
 """Help-desk operations of the JSON API (a desk tablet app, outside checks): submitting for a
-resident with a volunteer's or intake officer's token, a resident's cases by full phone number,
+resident with a volunteer's or intake officer's token, a resident's cases by full phone number (POST),
 appointments and follow-up calls. Mounted on the API by api.rest (mount())."""
 
 from datetime import datetime
@@ -87,12 +87,23 @@ def submitter(request):
 
 
 # ---------------------------------------------------------------------------------------------
-# GET /cases?phone= (mounted on the API's own router: the path is the same as POST /cases).
+# POST /phone-lookup: a POST, so that the full number never appears in a URL or an access log.
 
 
-def cases_by_phone(request, phone: str):
+class PhoneLookupIn(Strict):
+    phone: str = Field(max_length=32, description="居民的完整电话号码 (the resident's full phone number)")
+
+
+@router.post(
+    "/phone-lookup",
+    response={200: list[ResidentCaseOut], **ERRORS},
+    auth=token_auth,
+    tags=["help desk"],
+    summary="A resident's cases by their full phone number (volunteers and staff)",
+)
+def cases_by_phone(request, payload: PhoneLookupIn):
     """A resident's cases by their full phone number, newest first; every case returned is logged."""
-    cases = helpdesk.cases_for_phone(request.auth, phone)
+    cases = helpdesk.cases_for_phone(request.auth, payload.phone)
     found = []
     for case in cases:
         row = presenters.queue_item(case)
@@ -157,11 +168,4 @@ def record_follow_up(request, number: str, payload: FollowUpIn):
 
 def mount(api) -> None:
     """Add the help-desk operations to `api`."""
-    api.get(
-        "/cases",
-        response={200: list[ResidentCaseOut], **ERRORS},
-        auth=token_auth,
-        tags=["help desk"],
-        summary="A resident's cases by their full phone number (volunteers and staff)",
-    )(cases_by_phone)
     api.add_router("", router)

@@ -4,7 +4,7 @@ A refusal is a 401, 403 or 404, or a redirect to a sign-in page. One middleware 
 new view cannot forget to log; the path names the object (a case number, a photo's id). Domain
 helpers (cases.access, cases.workflow) add the reason when they decide it. 404s and sign-in
 redirects are INFO (browsers and crawlers make them all day); 401 and 403 are WARNING. The query
-string is left out: it can carry a resident's phone number (GET /api/v1/cases?phone=).
+string is left out: a client may still put personal data in one (a phone number, a name).
 """
 
 import logging

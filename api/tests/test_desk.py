@@ -142,7 +142,7 @@ def test_anonymous_submission_is_unchanged(client, users):
     assert response.status_code == 422
 
 
-# --- GET /cases?phone= -------------------------------------------------------------------------
+# --- POST /phone-lookup ---------------------------------------------------------------------------
 
 
 def test_a_volunteer_finds_a_residents_cases_by_full_phone_newest_first(
@@ -151,7 +151,9 @@ def test_a_volunteer_finds_a_residents_cases_by_full_phone_newest_first(
     older = case_in("dispatched", users, phone="13500005555")
     newer = submit(phone="13500005555")
     submit(phone="13500005556")
-    response = client.get("/api/v1/cases", {"phone": "13500005555"}, headers=token_for("xiaoli"))
+    response = post_json(
+        client, "/api/v1/phone-lookup", {"phone": "13500005555"}, headers=token_for("xiaoli")
+    )
     assert response.status_code == 200
     rows = response.json()
     assert [r["number"] for r in rows] == [newer.number, older.number]
@@ -162,10 +164,19 @@ def test_a_volunteer_finds_a_residents_cases_by_full_phone_newest_first(
 
 def test_lookup_by_phone_needs_a_token_and_a_valid_number(client, users, token_for):
     submit()
-    assert client.get("/api/v1/cases", {"phone": "13800001234"}).status_code == 401
-    response = client.get("/api/v1/cases", {"phone": "1380000"}, headers=token_for("volunteer"))
+    assert post_json(client, "/api/v1/phone-lookup", {"phone": "13800001234"}).status_code == 401
+    response = post_json(client, "/api/v1/phone-lookup", {"phone": "1380000"}, headers=token_for("volunteer"))
     assert response.status_code == 422 and "phone" in response.json()["errors"]
-    assert client.get("/api/v1/cases", headers=token_for("volunteer")).status_code == 422
+    assert post_json(client, "/api/v1/phone-lookup", {}, headers=token_for("volunteer")).status_code == 422
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_a_phone_number_in_the_url_finds_nothing(client, users, token_for):
+    """The number must never travel in a URL, where every access log would keep it."""
+    submit()
+    response = client.get("/api/v1/cases", {"phone": "13800001234"}, headers=token_for("volunteer"))
+    assert response.status_code == 405
+    assert "13800001234" not in response.content.decode()
     assert not PersonalDataAccess.objects.exists()
 
 

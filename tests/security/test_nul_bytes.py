@@ -42,7 +42,7 @@ def _json(client, path, body, **headers):
             },
         ),
         lambda c, t: c.get(f"/api/v1/cases/2026{NUL}"),
-        lambda c, t: c.get(f"/api/v1/cases?phone=138{NUL}", **t),
+        lambda c, t: _json(c, "/api/v1/phone-lookup", {"phone": f"138{NUL}"}, **t),
         lambda c, t: c.get(f"/open311/v2/services/infra{NUL}.json"),
         lambda c, t: c.get(f"/open311/v2/requests/2026{NUL}.json"),
         lambda c, t: c.get("/open311/v2/requests.json", {"service_code": f"a{NUL}"}),
