@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -294,6 +294,59 @@ def rule_case(case: Case, **kwargs) -> CaseEvent:
         raise InvalidMove(_("这份派单异议已经裁定过了。"))
     disputed.case = case
     return rule(disputed, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard: dispute and reassignment rates per department.
+
+
+def department_rates(start: datetime, end: datetime) -> list[dict]:
+    """Per department, for the cases submitted in [start, end): how many times it was handed a case
+    (dispatch, 改派 to it, an accepted dispute's ruling naming it), how many of those it disputed,
+    and how many were moved away from it (改派 away, or its dispute accepted); with both rates."""
+    events = CaseEvent.objects.filter(case__submitted_at__gte=start, case__submitted_at__lt=end)
+    disputes = Dispute.objects.filter(case__submitted_at__gte=start, case__submitted_at__lt=end)
+    received: dict[int, int] = {}
+    disputed: dict[int, int] = {}
+    moved: dict[int, int] = {}
+
+    def add(target: dict[int, int], rows, key: str) -> None:
+        for row in rows:
+            if row[key] is not None:
+                target[row[key]] = target.get(row[key], 0) + row["n"]
+
+    handed = events.filter(action__in=[Action.DISPATCH, Action.REASSIGN], department__isnull=False)
+    add(received, handed.values("department").annotate(n=Count("id")), "department")
+    accepted = disputes.filter(status=Dispute.Status.ACCEPTED)
+    add(received, accepted.values("ruling_department").annotate(n=Count("id")), "ruling_department")
+    add(disputed, disputes.values("department").annotate(n=Count("id")), "department")
+    add(moved, accepted.values("department").annotate(n=Count("id")), "department")
+    # 改派 away: the department the case had before, i.e. of the latest earlier handing-over event.
+    previous = (
+        CaseEvent.objects.filter(case=OuterRef("case"), department__isnull=False)
+        .filter(Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), id__lt=OuterRef("id")))
+        .order_by("-at", "-id")
+        .values("department")[:1]
+    )
+    away = events.filter(action=Action.REASSIGN).annotate(previous=Subquery(previous))
+    add(moved, away.values("previous").annotate(n=Count("id")), "previous")
+    departments = {
+        d.pk: d for d in Department.objects.filter(pk__in=set(received) | set(disputed) | set(moved))
+    }
+    rows = []
+    for pk, department in sorted(departments.items(), key=lambda kv: kv[1].code):
+        total = received.get(pk, 0)
+        rows.append(
+            {
+                "department": department,
+                "received": total,
+                "disputes": disputed.get(pk, 0),
+                "moved_away": moved.get(pk, 0),
+                "dispute_rate": disputed.get(pk, 0) / total if total else None,
+                "reassign_rate": moved.get(pk, 0) / total if total else None,
+            }
+        )
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
