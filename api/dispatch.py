@@ -1,12 +1,16 @@
 """Dispatch operations of the JSON API (issue 22): 改派, 派单异议 and the ruling. Mounted on the API by
 api.rest (mount()); the domain is cases.dispatching."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from ninja import Schema, Status
 from pydantic import Field
 
 from cases import access, dispatching, selectors
-from cases.models import Department
+from cases.errors import CaseNotFound
+from cases.models import Department, Dispute, ResponsibilityItem
 
 from . import presenters
 from .auth import TokenAuth
@@ -52,3 +56,99 @@ def mount(api) -> None:
         tags=["staff"],
         summary="改派 reassign to another department",
     )(reassign_case)
+    mount_disputes(api)
+
+
+class DisputeIn(Strict):
+    reason: str = Field(description="异议理由")
+    item: int | None = Field(
+        None, description="id of the 派单目录 item relied on; without one the dispute is marked"
+    )
+
+
+class DisputeOut(Schema):
+    id: int
+    case: str
+    department: str
+    reason: str
+    item: int | None
+    cites_item: bool
+    status: str
+    raised_at: datetime
+    ruling_due_at: datetime | None
+
+
+class RulingIn(Strict):
+    upheld: bool = Field(description="true: 维持原派单; false: 异议成立, reassigned to `department`")
+    department: str = Field("", description="部门代码 when not upheld; default: the cited item's department")
+    note: str = Field(description="裁定意见; the resident sees it")
+    amend_list: bool = Field(
+        False, description="when not upheld: add a list item for the case's category and community"
+    )
+
+
+def _dispute_data(dispute: Dispute) -> dict:
+    return {
+        "id": dispute.pk,
+        "case": dispute.case.number,
+        "department": dispute.department.code,
+        "reason": dispute.reason,
+        "item": dispute.item_id,
+        "cites_item": dispute.cites_item,
+        "status": dispute.status,
+        "raised_at": presenters.local(dispute.raised_at),
+        "ruling_due_at": presenters.local(dispute.case.due_at) if dispute.case.due_at else None,
+    }
+
+
+def dispute_case(request, number: str, payload: DisputeIn):
+    """派单异议 (a handler of the department that has the case)."""
+    case = access.case_for_staff(request.auth, number)
+    item = None
+    if payload.item is not None:
+        item = ResponsibilityItem.objects.filter(pk=payload.item).first()
+        if item is None:
+            raise ValidationError({"item": [_("没有这条派单目录事项。")]})
+    dispute = dispatching.dispute(case, by=request.auth, reason=payload.reason, item=item)
+    dispute.case = case
+    return Status(201, _dispute_data(dispute))
+
+
+def rule_dispute(request, dispute_id: int, payload: RulingIn):
+    """异议裁定 (a supervisor)."""
+    dispute = Dispute.objects.select_related("case", "item__department").filter(pk=dispute_id).first()
+    if dispute is None:
+        raise CaseNotFound(_("没有这份派单异议。"))
+    try:
+        case = access.case_for_staff(request.auth, dispute.case.number)
+    except CaseNotFound:
+        # The same answer as for no such dispute: a dispute one may not see does not exist.
+        raise CaseNotFound(_("没有这份派单异议。")) from None
+    dispute.case = case
+    department = _department(payload.department)
+    event = dispatching.rule(
+        dispute,
+        by=request.auth,
+        upheld=payload.upheld,
+        note=payload.note,
+        department=department,
+        amend_list=payload.amend_list,
+    )
+    return _moved(case, event)
+
+
+def mount_disputes(api) -> None:
+    api.post(
+        "/cases/{number}/disputes",
+        response={201: DisputeOut, **ERRORS},
+        auth=token_auth,
+        tags=["staff"],
+        summary="派单异议 dispute the dispatch",
+    )(dispute_case)
+    api.post(
+        "/disputes/{dispute_id}/ruling",
+        response={200: MoveOut, **ERRORS},
+        auth=token_auth,
+        tags=["staff"],
+        summary="异议裁定 rule on a dispute",
+    )(rule_dispute)

@@ -105,6 +105,10 @@ class WorkCalendar:
         return total.total_seconds() / 3600
 
 
+# A ruling on a dispute (派单异议) has the same limit whatever the category: working hours.
+RULING_LIMIT = "ruling"
+DEFAULT_RULING_HOURS = 8
+
 # Which of the category's limits each open stage runs under: accept, dispatch, then one limit from
 # dispatch to completion. Other stages (completed, closed, rejected) have none.
 STAGE_LIMITS: dict[str, str] = {
@@ -112,12 +116,16 @@ STAGE_LIMITS: dict[str, str] = {
     State.ACCEPTED: "dispatch_limit_hours",
     State.DISPATCHED: "time_limit_hours",
     State.HANDLING: "time_limit_hours",
+    # 派单异议: the supervisor's ruling, within settings.MINSHENG_DISPUTE_RULING_HOURS (default 8).
+    State.DISPUTED: RULING_LIMIT,
 }
 
 
 def limit_hours(category: Category, state: str) -> int | None:
     """The category's time limit for a stage, in hours; None for a stage without one."""
     field = STAGE_LIMITS.get(state)
+    if field == RULING_LIMIT:
+        return getattr(settings, "MINSHENG_DISPUTE_RULING_HOURS", DEFAULT_RULING_HOURS)
     return getattr(category, field) if field else None
 
 

@@ -14,12 +14,13 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import roles, workflow
-from .models import Case, CaseEvent, Category, Community, Department, ResponsibilityItem
+from . import deadlines, roles, workflow
+from .errors import Conflict, InvalidMove
+from .models import Case, CaseEvent, Category, Community, Department, Dispute, ResponsibilityItem
 from .roles import Actor
 from .services import stored_language
 from .validation import MAX_REASON, clean_text
@@ -124,6 +125,228 @@ def reassign(case: Case, *, by: Actor, department: Department | None, reason: st
     return workflow.transition(
         case, Action.REASSIGN, by=by, public_note=note, department=department, appointment_at=None
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# 派单异议: the department disputes the dispatch; a supervisor rules.
+
+
+def dispute(case: Case, *, by: Actor, reason: str, item: ResponsibilityItem | None = None) -> Dispute:
+    """A handler of the department that has the case says it is not theirs, citing the list entry
+    that names another department (or, marked as such, a reason alone). The case waits for a ruling,
+    which is due within the ruling's time limit; the resident sees 正在确认责任部门."""
+    workflow.check_move(case, Action.DISPUTE, by=by)
+    errors: dict[str, list[str]] = {}
+    try:
+        reason = _reason(reason, _("异议理由"))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if item is not None:
+        if not item.is_active or item.category_id != case.category_id:
+            errors["item"] = [_("所引用的派单目录事项不适用于此诉求的类型。")]
+        elif item.department_id == case.department_id:
+            errors["item"] = [_("所引用的事项规定由本部门办理,不能作为异议依据。")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    department = case.department
+    if department is None:  # a dispatched case always has one
+        raise InvalidMove(_("此诉求还没有派给任何部门。"))
+    due_before = case.due_at
+    with stored_language():
+        public = _("%(department)s对派单提出异议,正在确认责任部门") % {"department": department.name}
+        if item is not None:
+            private = _("异议理由:%(reason)s(依据派单目录:%(item)s)") % {"reason": reason, "item": item.text}
+        else:
+            private = _("异议理由:%(reason)s(未引用派单目录)") % {"reason": reason}
+    disputes: list[Dispute] = []
+    workflow.transition(
+        case,
+        Action.DISPUTE,
+        by=by,
+        public_note=public,
+        private_note=private,
+        at=now,
+        record=lambda event: disputes.append(
+            Dispute.objects.create(
+                case=case,
+                department=department,
+                raised_by=workflow.account(by),
+                raised_at=now,
+                reason=reason,
+                item=item,
+                due_before=due_before,
+            )
+        ),
+    )
+    return disputes[0]
+
+
+def pending_dispute(case: Case) -> Dispute | None:
+    return case.disputes.filter(status=Dispute.Status.PENDING).select_related("item", "department").first()
+
+
+def pending_disputes() -> QuerySet[Dispute]:
+    """Disputes waiting for a ruling, the ones due first first (the supervision page)."""
+    return (
+        Dispute.objects.filter(
+            status=Dispute.Status.PENDING, case__state__in=workflow.TRANSITIONS[Action.RULE].sources
+        )
+        .select_related("case", "case__category", "case__community", "department", "item", "raised_by")
+        .order_by("case__due_at", "raised_at")
+    )
+
+
+def _remaining_deadline(case: Case, disputed: Dispute, now: datetime) -> datetime | None:
+    """Upheld: the department gets back the time it had left when it disputed (the wait for the
+    ruling is not counted against it), at least one working hour."""
+    if disputed.due_before is None:
+        return deadlines.stage_due_at(case, "dispatched", now)
+    if case.category.is_urgent:
+        left = (disputed.due_before - disputed.raised_at).total_seconds() / 3600
+    else:
+        left = deadlines.WorkCalendar().working_hours_between(disputed.raised_at, disputed.due_before)
+    return deadlines.add_limit(case.category, now, max(left, 1.0))
+
+
+def rule(
+    disputed: Dispute,
+    *,
+    by: Actor,
+    upheld: bool,
+    note: str,
+    department: Department | None = None,
+    amend_list: bool = False,
+) -> CaseEvent:
+    """裁定 a pending dispute. Upheld: the case goes back to the department that disputed it, with
+    the ruling's note and the time it had left. Accepted: it goes to `department` (by default the
+    one the cited entry names) with a full time limit, and with `amend_list` the list gains an entry
+    for the case's category and community naming that department, in force from today.
+
+    Of two rulings at once exactly one is made: the dispute's status is compare-and-swapped in the
+    same transaction as the move, and the move itself is a compare-and-swap on the case.
+    """
+    case = disputed.case
+    workflow.check_move(case, Action.RULE, by=by)
+    if disputed.status != Dispute.Status.PENDING:
+        raise InvalidMove(_("这份派单异议已经裁定过了。"))
+    errors: dict[str, list[str]] = {}
+    try:
+        note = clean_text(note, label=_("裁定意见"), max_length=MAX_REASON)
+    except ValidationError as exc:
+        errors["note"] = exc.messages
+    if not upheld:
+        if department is None and disputed.item is not None:
+            department = disputed.item.department
+        if department is None or not department.is_active:
+            errors["department"] = [_("异议成立时,请选择改派的责任部门。")]
+        elif department.pk == disputed.department_id:
+            errors["department"] = [_("异议成立时,请选择提出异议的部门以外的部门。")]
+    elif department is not None and department.pk != disputed.department_id:
+        errors["department"] = [_("维持原派单时不能另选部门;要改派请选择“异议成立”。")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    target = disputed.department if upheld else department
+    assert target is not None
+    status = Dispute.Status.UPHELD if upheld else Dispute.Status.ACCEPTED
+    with stored_language():
+        if upheld:
+            public = _("维持原派单,仍由%(department)s办理:%(note)s") % {
+                "department": target.name,
+                "note": note,
+            }
+        else:
+            public = _("异议成立,改派给%(department)s:%(note)s") % {"department": target.name, "note": note}
+    changes: dict = {"department": target, "appointment_at": None}
+    if upheld:
+        changes["due_at"] = _remaining_deadline(case, disputed, now)
+    with transaction.atomic():
+        amended = None
+        if not upheld and amend_list:
+            amended = ResponsibilityItem.objects.create(
+                category=case.category,
+                community=case.community,
+                department=target,
+                text=note,
+                effective_from=timezone.localdate(),
+            )
+        decided = Dispute.objects.filter(pk=disputed.pk, status=Dispute.Status.PENDING).update(
+            status=status,
+            ruled_by=workflow.account(by),
+            ruled_at=now,
+            ruling_note=note,
+            ruling_department=target,
+            amended_item=amended,
+        )
+        if decided != 1:
+            raise Conflict(_("这份派单异议已经裁定过了。"))
+        event = workflow.transition(case, Action.RULE, by=by, public_note=public, at=now, **changes)
+    disputed.refresh_from_db()
+    return event
+
+
+def rule_case(case: Case, **kwargs) -> CaseEvent:
+    """rule() on the case's pending dispute (the staff case page's form)."""
+    workflow.check_move(case, Action.RULE, by=kwargs.get("by"))
+    disputed = pending_dispute(case)
+    if disputed is None:
+        raise InvalidMove(_("这份派单异议已经裁定过了。"))
+    disputed.case = case
+    return rule(disputed, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard: dispute and reassignment rates per department.
+
+
+def department_rates(start: datetime, end: datetime) -> list[dict]:
+    """Per department, for the cases submitted in [start, end): how many times it was handed a case
+    (dispatch, 改派 to it, an accepted dispute's ruling naming it), how many of those it disputed,
+    and how many were moved away from it (改派 away, or its dispute accepted); with both rates."""
+    events = CaseEvent.objects.filter(case__submitted_at__gte=start, case__submitted_at__lt=end)
+    disputes = Dispute.objects.filter(case__submitted_at__gte=start, case__submitted_at__lt=end)
+    received: dict[int, int] = {}
+    disputed: dict[int, int] = {}
+    moved: dict[int, int] = {}
+
+    def add(target: dict[int, int], rows, key: str) -> None:
+        for row in rows:
+            if row[key] is not None:
+                target[row[key]] = target.get(row[key], 0) + row["n"]
+
+    handed = events.filter(action__in=[Action.DISPATCH, Action.REASSIGN], department__isnull=False)
+    add(received, handed.values("department").annotate(n=Count("id")), "department")
+    accepted = disputes.filter(status=Dispute.Status.ACCEPTED)
+    add(received, accepted.values("ruling_department").annotate(n=Count("id")), "ruling_department")
+    add(disputed, disputes.values("department").annotate(n=Count("id")), "department")
+    add(moved, accepted.values("department").annotate(n=Count("id")), "department")
+    # 改派 away: the department the case had before, i.e. of the latest earlier handing-over event.
+    previous = (
+        CaseEvent.objects.filter(case=OuterRef("case"), department__isnull=False)
+        .filter(Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), id__lt=OuterRef("id")))
+        .order_by("-at", "-id")
+        .values("department")[:1]
+    )
+    away = events.filter(action=Action.REASSIGN).annotate(previous=Subquery(previous))
+    add(moved, away.values("previous").annotate(n=Count("id")), "previous")
+    departments = {
+        d.pk: d for d in Department.objects.filter(pk__in=set(received) | set(disputed) | set(moved))
+    }
+    rows = []
+    for pk, department in sorted(departments.items(), key=lambda kv: kv[1].code):
+        total = received.get(pk, 0)
+        rows.append(
+            {
+                "department": department,
+                "received": total,
+                "disputes": disputed.get(pk, 0),
+                "moved_away": moved.get(pk, 0),
+                "dispute_rate": disputed.get(pk, 0) / total if total else None,
+                "reassign_rate": moved.get(pk, 0) / total if total else None,
+            }
+        )
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------

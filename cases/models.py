@@ -16,10 +16,12 @@ class State(models.TextChoices):
     COMPLETED = "completed", _("办理完成")
     CLOSED = "closed", _("已办结")
     REJECTED = "rejected", _("不予受理")
+    # 派单异议: the department disputed the dispatch; a supervisor's ruling is awaited (issue 22).
+    DISPUTED = "disputed", _("正在确认责任部门")
 
 
 # Open (在办): not yet completed, so the stage's time limit runs and the case can be overdue.
-OPEN_STATES = (State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING)
+OPEN_STATES = (State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING, State.DISPUTED)
 # Not yet closed: a completed case still waits for the resident's rating, and the volunteer who
 # submitted it follows it until then (回访). Migration 0008's partial index covers these.
 UNCLOSED_STATES = (*OPEN_STATES, State.COMPLETED)
@@ -544,3 +546,65 @@ class ResponsibilityItem(models.Model):
             for word in self.keywords.replace(",", " ").replace(",", " ").replace("、", " ").split()
             if word
         ]
+
+
+class Dispute(models.Model):
+    """派单异议: a department's handler says a dispatched case is not theirs; a supervisor rules.
+
+    Upheld (维持派单): the case goes back to that department; accepted (异议成立): it goes to the
+    department the ruling names. Raising and ruling are both case events (cases.dispatching).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待裁定")
+        UPHELD = "upheld", _("维持原派单")
+        ACCEPTED = "accepted", _("异议成立,改派")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="disputes")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("提出异议的部门")
+    )
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(_("提出时间"))
+    reason = models.TextField(_("异议理由"), max_length=500)
+    # The list entry the department relies on; a free-text reason alone is allowed but marked.
+    item = models.ForeignKey(
+        ResponsibilityItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes",
+        verbose_name=_("引用的派单目录事项"),
+    )
+    # The case's deadline when the dispute was raised: an upheld dispute gives the time left back.
+    due_before = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    ruled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ruled_at = models.DateTimeField(null=True, blank=True)
+    ruling_note = models.TextField(_("裁定意见"), max_length=500, blank=True)
+    ruling_department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("裁定的责任部门"),
+    )
+    # The list entry the ruling added (a ruling may amend the list).
+    amended_item = models.ForeignKey(
+        ResponsibilityItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        verbose_name = _("派单异议")
+        verbose_name_plural = _("派单异议")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.department_id} {self.status}"
+
+    @property
+    def cites_item(self) -> bool:
+        return self.item_id is not None

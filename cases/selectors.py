@@ -24,6 +24,7 @@ STAGE_OF_STATE = {
     State.HANDLING: "handling",
     State.COMPLETED: "completed",
     State.CLOSED: "completed",
+    State.DISPUTED: "dispatched",
 }
 # Which events mark the entry into a stage (the latest one wins after a return or a reopen).
 _ENTERS: dict[str, str] = {
@@ -32,6 +33,8 @@ _ENTERS: dict[str, str] = {
     Action.REJECT: "accepted",
     Action.DISPATCH: "dispatched",
     Action.REASSIGN: "dispatched",
+    Action.DISPUTE: "dispatched",
+    Action.RULE: "dispatched",
     Action.START: "handling",
     Action.REOPEN: "handling",
     Action.COMPLETE: "completed",
@@ -94,7 +97,7 @@ class Progress:
 
 def event_actor(event: CaseEvent) -> str:
     """What the public sees as the person responsible for an event."""
-    if event.action in (Action.DISPATCH, Action.REASSIGN) and event.department is not None:
+    if event.action in (Action.DISPATCH, Action.REASSIGN, Action.RULE) and event.department is not None:
         return event.department.name
     return event.actor_name
 
@@ -127,6 +130,9 @@ def public_progress(case: Case) -> Progress:
             if key == "accepted" and workflow.is_rejected(case):
                 view.label = _("不予受理")
                 view.note = entry.public_note
+            if key == "dispatched" and workflow.is_disputed(case):
+                view.label = _("正在确认责任部门")
+                view.actor = ""
         stages.append(view)
     resolution = None
     before: list[Attachment] = []
@@ -235,6 +241,8 @@ def plain_progress(progress: Progress, now: datetime | None = None) -> str:
     if workflow.is_rejected(case):
         return _("您的诉求没有被受理,原因是:%(reason)s") % {"reason": progress.rejected_reason}
     stage = progress.stage
+    if workflow.is_disputed(case):
+        return _("正在确认负责您诉求的部门,确认后会尽快安排办理。")
     if stage == "submitted":
         return _("您的诉求已经提交成功,正在等待工作人员受理。")
     if stage == "accepted":

@@ -46,6 +46,8 @@ class Action(models.TextChoices):
     ESCALATE = "escalate", gettext_lazy("督办")
     # Dispatch (issue 22): 改派, 派单异议 and its ruling (cases.dispatching).
     REASSIGN = "reassign", gettext_lazy("改派")
+    DISPUTE = "dispute", gettext_lazy("派单异议")
+    RULE = "rule", gettext_lazy("异议裁定")
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,14 @@ TRANSITIONS: dict[str, Move] = {
         fields=["department", "appointment_at"],
         fresh_deadline=True,
     ),
+    # 派单异议: a handler of the department that has the case says it is not theirs; the case waits
+    # for a supervisor's ruling within the ruling's time limit (cases.deadlines).
+    Action.DISPUTE: _move([S.DISPATCHED], S.DISPUTED, [roles.HANDLER], own_department=True),
+    # 裁定: upheld, the case goes back to that department with the time it had left; accepted, to
+    # the department the ruling names with a full time limit (cases.dispatching.rule).
+    Action.RULE: _move(
+        [S.DISPUTED], S.DISPATCHED, [roles.SUPERVISOR], fields=["department", "appointment_at", "due_at"]
+    ),
 }
 
 
@@ -198,6 +208,11 @@ def is_closed(case: Case) -> bool:
 def is_rejected(case: Case) -> bool:
     """不予受理: intake declined it, for good."""
     return case.state == S.REJECTED
+
+
+def is_disputed(case: Case) -> bool:
+    """派单异议: waiting for a supervisor's ruling on who is responsible (正在确认责任部门)."""
+    return case.state == S.DISPUTED
 
 
 def awaits_visit(case: Case) -> bool:

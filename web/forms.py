@@ -319,3 +319,85 @@ class CompleteForm(forms.Form):
         help_text=_("至少一张。"),
         error_messages={"required": _("请上传至少一张办理后的照片。")},
     )
+
+
+class DisputeForm(forms.Form):
+    """派单异议: the department says the case is not theirs, citing the list where it can."""
+
+    takes_case = True
+
+    item = forms.ModelChoiceField(
+        label=_("依据的派单目录事项(选填)"),
+        queryset=None,
+        required=False,
+        empty_label=_("不引用派单目录(仅填写理由,将被标注)"),
+        help_text=_("选择规定由其他部门办理的事项。"),
+        error_messages={"invalid_choice": _("请选择适用于此诉求的事项。")},
+    )
+    reason = forms.CharField(
+        label=_("异议理由"),
+        max_length=MAX_REASON,
+        error_messages={"required": _("请填写异议理由。")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cases.models import ResponsibilityItem
+
+        items = ResponsibilityItem.objects.filter(is_active=True).select_related("department")
+        if case is not None:
+            items = items.filter(category_id=case.category_id).exclude(department_id=case.department_id)
+        field = self.fields["item"]
+        field.queryset = items
+        field.label_from_instance = lambda item: f"{item.department.name}:{item.text}"
+
+
+class RulingForm(forms.Form):
+    """异议裁定 by a supervisor."""
+
+    takes_case = True
+
+    upheld = forms.TypedChoiceField(
+        label=_("裁定结果"),
+        choices=[("1", _("维持原派单(退回原部门继续办理)")), ("0", _("异议成立(改派给下面选择的部门)"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择裁定结果。")},
+    )
+    department = forms.ModelChoiceField(
+        label=_("改派的责任部门(异议成立时)"),
+        queryset=Department.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("按异议所引用的事项"),
+        error_messages={"invalid_choice": _("请选择责任部门。")},
+    )
+    note = forms.CharField(
+        label=_("裁定意见"),
+        help_text=_("居民会在进度页面看到这段话。"),
+        max_length=MAX_REASON,
+        error_messages={"required": _("请填写裁定意见。")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    amend_list = forms.BooleanField(label=_("据此修订派单目录(为该类型和社区增加一条事项)"), required=False)
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dispute = None
+        if case is not None:
+            from cases import dispatching
+
+            self.dispute = dispatching.pending_dispute(case)
+            if self.dispute is not None:
+                cited = self.dispute.item
+                marked = "" if cited else str(_("(未引用派单目录)"))
+                self.fields["upheld"].help_text = _("%(department)s的异议理由:%(reason)s%(marked)s") % {
+                    "department": self.dispute.department.name,
+                    "reason": self.dispute.reason,
+                    "marked": marked,
+                }
+                if cited is not None:
+                    self.fields["department"].help_text = _("引用的事项:%(department)s:%(text)s") % {
+                        "department": cited.department.name,
+                        "text": cited.text,
+                    }

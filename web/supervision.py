@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, deadlines, roles, supervision
+from cases import access, deadlines, dispatching, roles, supervision
 from cases.errors import Conflict, InvalidMove
 from cases.models import Extension
 from cases.validation import MAX_REASON
@@ -85,6 +85,8 @@ def overview(request):
             "due_soon": soon,
             "returned": supervision.repeatedly_returned()[:100],
             "escalations": supervision.recently_escalated()[:100],
+            # 派单异议 waiting for a ruling (cases.dispatching), the ones due first first.
+            "disputes": dispatching.pending_disputes()[:100],
         },
     )
 

@@ -389,6 +389,25 @@ STAFF_ACTIONS = {
             case, by=user, department=data["department"], reason=data["reason"]
         ),
     ),
+    "dispute": (
+        Action.DISPUTE,
+        forms.DisputeForm,
+        lambda case, user, data, files: dispatching.dispute(
+            case, by=user, reason=data["reason"], item=data["item"]
+        ),
+    ),
+    "rule": (
+        Action.RULE,
+        forms.RulingForm,
+        lambda case, user, data, files: dispatching.rule_case(
+            case,
+            by=user,
+            upheld=data["upheld"],
+            note=data["note"],
+            department=data["department"],
+            amend_list=data["amend_list"],
+        ),
+    ),
     "return": (
         Action.RETURN,
         forms.ReturnForm,
@@ -423,6 +442,8 @@ DONE_MESSAGES = {
     "reject": gettext_lazy("已不予受理,居民可在进度页面看到原因。"),
     "dispatch": gettext_lazy("已派单。"),
     "reassign": gettext_lazy("已改派。"),
+    "dispute": gettext_lazy("已提出派单异议,等待督办领导裁定。"),
+    "rule": gettext_lazy("已裁定。"),
     "return": gettext_lazy("已退回受理员。"),
     "start": gettext_lazy("已开始办理。"),
     "appointment": gettext_lazy("预约时间已更新。"),

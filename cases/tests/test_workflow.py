@@ -33,8 +33,10 @@ EXPECTED_MOVES = {
     "ask_extension": ({"dispatched", "handling"}, None),
     "extend": ({"dispatched", "handling"}, None),
     "refuse_extension": ({"dispatched", "handling"}, None),
-    "escalate": ({"submitted", "accepted", "dispatched", "handling"}, None),
+    "escalate": ({"submitted", "accepted", "dispatched", "handling", "disputed"}, None),
     "reassign": ({"dispatched", "handling"}, "dispatched"),
+    "dispute": ({"dispatched"}, "disputed"),
+    "rule": ({"disputed"}, "dispatched"),
 }
 # action: who may make it (docs/architecture.md, the moves table). "handler" is the case's own department.
 EXPECTED_WHO = {
@@ -54,6 +56,8 @@ EXPECTED_WHO = {
     "refuse_extension": {"supervisor"},
     "escalate": {"supervisor", "system"},
     "reassign": {"intake"},
+    "dispute": {"handler"},
+    "rule": {"supervisor"},
 }
 ACTORS = [
     "intake",
@@ -87,6 +91,8 @@ def _first_allowed(action: str, staff):
 def _extra(action: str) -> dict:
     if action == "dispatch":
         return {"department": Department.objects.get(code="property")}
+    if action == "rule":
+        return {"department": Department.objects.get(code="urban")}
     if action == "reassign":
         return {"department": Department.objects.get(code="urban")}
     return {}
@@ -238,6 +244,7 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "start",
         "appoint",
         "ask_extension",
+        "dispute",
     ]
     assert workflow.allowed_actions(staff["other_handler"], dispatched) == []
     assert workflow.allowed_actions(staff["intake"], dispatched) == ["appoint", "reassign"]
@@ -277,8 +284,11 @@ def test_starting_work_keeps_the_dispatch_deadline_and_a_new_stage_starts_its_ow
 def test_what_a_stage_means_is_answered_by_the_workflow(make_case):
     for state in ALL_STATES:
         case = make_case(state)
-        assert workflow.is_open(case) == (state in {"submitted", "accepted", "dispatched", "handling"})
+        assert workflow.is_open(case) == (
+            state in {"submitted", "accepted", "dispatched", "handling", "disputed"}
+        )
         assert workflow.is_finished(case) == (state in {"completed", "closed"})
         assert workflow.is_closed(case) == (state == "closed")
         assert workflow.is_rejected(case) == (state == "rejected")
+        assert workflow.is_disputed(case) == (state == "disputed")
         assert workflow.awaits_visit(case) == (state in {"dispatched", "handling"})

@@ -48,7 +48,7 @@ PHONE = "13912345678"
 OTHER_PHONE = "13900009999"
 NAME = "欧阳桂兰"
 ADDRESS = "竹枝路17号3栋2单元501室"
-STATES = ("submitted", "accepted", "dispatched", "handling", "completed")
+STATES = ("submitted", "accepted", "dispatched", "handling", "completed", "disputed")
 TOKENS = {role: f"matrix-token-{role}" for role in ROLES}
 RESIDENT_PHONES = {"res_own": PHONE, "res_other": OTHER_PHONE}
 
@@ -130,6 +130,7 @@ def _build(media_dir) -> dict:
             "voice": str(dispatched.attachments.get(kind=Attachment.Kind.VOICE).pk),
             "public_photo": str(completed.attachments.filter(kind=Attachment.Kind.AFTER).first().pk),
             "extension": str(extension.pk),
+            "dispute": str(cases["disputed"].disputes.get().pk),
             "category_pk": str(Category.objects.get(code="infrastructure").pk),
             "community_pk": str(Community.objects.get(code="zhuzhi").pk),
             "department_pk": str(Department.objects.get(code="property").pk),
@@ -184,7 +185,7 @@ def values_for(world, op: dict, *, missing: bool = False) -> dict:
     if missing:
         # Well-formed, the same length, and no such case; the same for every id in the path.
         values["case"] = case.number[:-4] + "9999"
-        for key in ("case_pk", "photo", "voice", "extension", "public_photo"):
+        for key in ("case_pk", "photo", "voice", "extension", "public_photo", "dispute"):
             values[key] = "987654"
     return values
 
@@ -312,7 +313,7 @@ HIDDEN = [
     for op in OPS
     for role in ROLES
     if op["cells"][role].hidden
-    and re.search(r"\{(case|case_pk|photo|voice|extension|public_photo)\}", op["path"])
+    and re.search(r"\{(case|case_pk|photo|voice|extension|public_photo|dispute)\}", op["path"])
 ]
 
 _VOLATILE = [

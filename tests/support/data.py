@@ -74,6 +74,11 @@ def case_in(state: str, users: dict, **overrides) -> Case:
     services.dispatch(case, by=users["intake"], department=Department.objects.get(code="property"))
     if state == "dispatched":
         return case
+    if state == "disputed":  # 派单异议, waiting for a ruling (issue 22)
+        from cases import dispatching
+
+        dispatching.dispute(case, by=users["handler"], reason="不属于本部门职责")
+        return case
     services.start(case, by=users["handler"])
     if state == "handling":
         return case

@@ -73,3 +73,33 @@ def test_reassigning_without_a_reason_shows_the_error_and_changes_nothing(client
     assert "请填写原因" in text(response)
     case.refresh_from_db()
     assert case.department.code == "property"
+
+
+def test_dispute_and_ruling_from_the_pages(client, users):
+    from cases.models import Dispute, ResponsibilityItem
+
+    load_responsibilities()
+    case = case_in("dispatched", users, description="小区外人行道的路灯不亮")
+    item = ResponsibilityItem.objects.get(keywords__contains="路灯")
+    client.force_login(users["handler"])
+    response = client.post(
+        f"/staff/cases/{case.number}/dispute", {"dispute-item": item.pk, "dispute-reason": "路灯属市政设施"}
+    )
+    assert response.status_code == 302
+    client.logout()
+    assert "正在确认责任部门" in text(client.get(f"/cases/{case.number}"))
+    client.force_login(users["supervisor"])
+    overview = text(client.get("/staff/supervision"))
+    assert "待裁定的派单异议" in overview and case.number in overview
+    page = text(client.get(f"/staff/cases/{case.number}"))
+    assert "路灯属市政设施" in page
+    missing_note = client.post(f"/staff/cases/{case.number}/rule", {"rule-upheld": "0"})
+    assert missing_note.status_code == 400 and "请填写裁定意见" in text(missing_note)
+    response = client.post(f"/staff/cases/{case.number}/rule", {"rule-upheld": "0", "rule-note": "归市政科"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.department.code == "municipal" and case.state == "dispatched"
+    assert Dispute.objects.get().status == "accepted"
+    again = client.post(f"/staff/cases/{case.number}/rule", {"rule-upheld": "1", "rule-note": "再裁"})
+    assert again.status_code in (403, 409)
+    assert Dispute.objects.get().status == "accepted"
