@@ -354,7 +354,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "security.client.client_ip"
+AXES_CLIENT_IP_CALLABLE = "security.client.client_key"
 AXES_LOCKOUT_CALLABLE = "security.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 

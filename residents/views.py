@@ -18,7 +18,7 @@ from cases.errors import Conflict, InvalidMove, NotAllowed
 from cases.models import Case, Rating
 from cases.validation import mask_phone
 from cases.workflow import Action
-from security.client import client_ip
+from security.client import client_key
 from security.ratelimit import limit, log_refusal
 from web.forms import add_service_errors
 
@@ -65,7 +65,7 @@ def sign_in(request):
         status = 400
         if form.is_valid():
             try:
-                code = services.request_code(phone=form.cleaned_data["phone"], ip=client_ip(request))
+                code = services.request_code(phone=form.cleaned_data["phone"], ip=client_key(request))
             except ValidationError as exc:
                 add_service_errors(form, exc)
             except NotAllowed as exc:

@@ -60,3 +60,20 @@ def rate_key(address: str | None) -> str:
     if isinstance(parsed, ipaddress.IPv6Address):
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address) + "/64"
     return address
+
+
+def address_key(address: str | None) -> str | None:
+    """The same rule as `rate_key`, as an address a GenericIPAddressField can keep: the IPv4
+    address, or the first address of the IPv6 /64 ("2001:db8:1:2::")."""
+    if not address:
+        return None
+    parsed = ipaddress.ip_address(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
+    return address
+
+
+def client_key(request) -> str | None:
+    """The client's address as every limit and lock-out counts it (AXES_CLIENT_IP_CALLABLE, the SMS
+    sign-in codes): a client rotating addresses inside its /64 is still one client."""
+    return address_key(client_ip(request))

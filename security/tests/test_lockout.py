@@ -114,3 +114,13 @@ def test_the_failure_limit_is_a_setting(client, users, settings, limit):
     for _ in range(limit - 1):
         assert login(client, "wrong").status_code == 200
     assert login(client, "wrong").status_code == 429
+
+
+def test_rotating_addresses_inside_one_ipv6_64_does_not_reset_the_lock(client, users):
+    """One home or phone gets a whole /64: each wrong try from a fresh address in it still counts."""
+    for n in range(1, 6):
+        login(client, "wrong", REMOTE_ADDR=f"2001:db8:1:2::{n:x}")
+    response = login(client, DEMO_PASSWORD, REMOTE_ADDR="2001:db8:1:2:ffff::9")
+    assert response.status_code == 429
+    # Another /64 is another client.
+    assert login(client, DEMO_PASSWORD, REMOTE_ADDR="2001:db8:1:3::1").status_code == 302

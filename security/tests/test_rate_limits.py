@@ -288,6 +288,19 @@ def test_asking_for_too_many_codes_says_when_to_try_again(client, db, settings):
     assert 40 * 60 <= int(response["Retry-After"]) <= 40 * 60 + 1
 
 
+def test_sign_in_codes_are_limited_per_ipv6_64_not_per_address(client, db, settings):
+    """A client rotating addresses inside its /64 gets no more SMS codes than one address would."""
+    settings.RESIDENT_CODES_PER_IP_PER_HOUR = 3
+    for n in range(1, 4):
+        response = client.post("/me/sign-in", {"phone": f"1390000000{n}"}, REMOTE_ADDR=f"2001:db8:7:7::{n}")
+        assert response.status_code == 302
+    response = client.post("/me/sign-in", {"phone": "13900000009"}, REMOTE_ADDR="2001:db8:7:7:abcd::1")
+    assert response.status_code == 429
+    assert (
+        client.post("/me/sign-in", {"phone": "13900000009"}, REMOTE_ADDR="2001:db8:7:8::1").status_code == 302
+    )
+
+
 # --- switches and logging -----------------------------------------------------------------------
 
 
