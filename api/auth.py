@@ -18,8 +18,8 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(request, *, username: str, password: str) -> str | None:
-    """Return a new token for valid credentials of an active user, else None.
+def issue_token(request, *, username: str, password: str) -> tuple[str, ApiToken] | None:
+    """Return a new token (and its row) for valid credentials of an active user, else None.
 
     Failures are counted by django-axes like those of the sign-in pages (username + address); once
     locked out, its middleware answers 429 instead of this endpoint's 401.
@@ -28,8 +28,8 @@ def issue_token(request, *, username: str, password: str) -> str | None:
     if user is None or not user.is_active:
         return None
     token = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=digest(token))
-    return token
+    row = ApiToken.objects.create(user=user, key_hash=digest(token))
+    return token, row
 
 
 def revoke_token(token: str) -> None:
@@ -43,9 +43,9 @@ class TokenAuth(HttpBearer):
         if not token or len(token) > 200:
             return None
         row = ApiToken.objects.select_related("user").filter(key_hash=digest(token)).first()
-        if row is None or not row.user.is_active:
-            return None
         now = timezone.now()
+        if row is None or not row.is_valid(now):
+            return None
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user

@@ -225,11 +225,14 @@ def _http_error(request, exc):
 )
 @limit("login", methods=["POST"], respond=refusals.json)
 def create_token(request, payload: TokenIn):
-    """Wrong passwords lock the username out from that address for a while (django-axes): 429."""
-    token = issue_token(request, username=payload.username, password=payload.password)
-    if token is None:
+    """Wrong passwords lock the username out from that address for a while (django-axes): 429.
+    The token works until `expires_at` (API_TOKEN_HOURS), a password change, deactivation or a
+    change of the account's role groups, whichever comes first."""
+    issued = issue_token(request, username=payload.username, password=payload.password)
+    if issued is None:
         return Status(401, {"detail": _("用户名或密码不正确,或账号已停用。")})
-    return {"token": token}
+    token, row = issued
+    return {"token": token, "expires_at": row.expires_at}
 
 
 @api.delete("/auth/token", response={204: None, 401: ErrorOut}, auth=token_auth, tags=["auth"])

@@ -58,6 +58,7 @@ class TokenIn(Strict):
 
 class TokenOut(Schema):
     token: str
+    expires_at: datetime
 
 
 class CodeName(Schema):

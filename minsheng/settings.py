@@ -296,6 +296,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# API bearer tokens expire API_TOKEN_HOURS after issue (one working day, like a session); they also
+# die with a password change, deactivation or a change of role groups (api.models, api.signals).
+API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 8)
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
