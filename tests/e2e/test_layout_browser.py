@@ -230,3 +230,31 @@ def test_pages_with_no_data_show_a_helpful_empty_state(browser, live_server):
     ]
     problems = _check(browser, live_server.url, pages, "empty")
     assert not problems, _report(problems)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_elder_first_screen_shows_the_question_and_three_choices_on_a_phone(browser, live_server, language):
+    """390×844 at A (size 1), without JavaScript: the header is one row whose 菜单 link opens the menu."""
+    setup_reference()
+    base = live_server.url
+    host = base.split("://", 1)[1].split(":")[0]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    cookie = {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "domain": host, "path": "/"}
+    context.add_cookies([cookie])
+    page = context.new_page()
+    page.goto(f"{base}/elder/")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"first-screen-{language}.png"))
+    question = page.locator(".elder-choices legend").bounding_box()
+    choices = [page.locator(".elder-choice").nth(i).bounding_box() for i in range(3)]
+    header = page.locator(".site-header").bounding_box()
+    assert question and all(choices) and header
+    assert question["y"] + question["height"] <= 844
+    assert choices[2]["y"] + choices[2]["height"] <= 844, f"third choice ends at {choices[2]}"
+    assert header["height"] <= 130, header  # one row (the brand may wrap once in English)
+    # The menu is a real link: without JavaScript it shows the mode switch, sizes, language, sign-in.
+    assert not page.locator("#site-nav").is_visible()
+    page.locator(".elder-menu-link").click()
+    assert page.locator("#site-nav").is_visible()
+    assert page.locator("#site-nav .text-size__link").count() == 3
+    context.close()
