@@ -123,6 +123,7 @@ def _pages(long):
         ("volunteer", "/desk/follow-ups", False),
         ("volunteer", f"/desk/cases/{desk}", False),
         ("volunteer", f"/cases/{desk}/receipt", False),
+        ("volunteer", "/desk/poster", False),
         ("intake", "/staff/", False),
         ("intake", f"/staff/cases/{en}", False),
         ("handler", "/staff/", False),
