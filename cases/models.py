@@ -138,6 +138,9 @@ class HelpDesk(models.Model):
     )
     location = models.CharField(_("地点"), max_length=100, blank=True)
     phone = models.CharField(_("代办岗电话"), max_length=32, blank=True)
+    opening_hours = models.CharField(
+        _("开放时间"), max_length=200, blank=True, help_text=_("印在代办岗海报上,例如:周一至周五 9:00–17:00")
+    )
     volunteers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="help_desks", verbose_name=_("志愿者")
     )

@@ -14,6 +14,7 @@ def hbars(rows) -> dict:
             "text_y": i * ROW_HEIGHT + 17,
             "width": round(BAR_AREA * r.count / top, 1),
             "value_x": LABEL_WIDTH + round(BAR_AREA * r.count / top, 1) + 6,
+            "percent_of_top": round(100 * r.count / top, 1),
             "label": r.label,
             "count": r.count,
         }

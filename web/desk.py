@@ -145,6 +145,35 @@ def receipt(request, number):
     )
 
 
+def _qr(url: str) -> str:
+    return segno.make(url, error="m", micro=False).svg_inline(
+        scale=6, border=2, omitsize=True, svgclass="poster__qr-code", title=url
+    )
+
+
+@desk_required
+@require_GET
+def poster(request):
+    """Printable A4 posters: one per desk of the volunteer (the five steps, hours, phone, QR codes),
+    then one per community for its notice board (the elder-mode QR code)."""
+    desks = list(helpdesk.desks_of(request.user))
+    communities = {d.community_id: d.community for d in desks}
+    elder_url = f"{settings.SITE_URL}/elder/?mode=elder"
+    lookup_url = f"{settings.SITE_URL}/cases/lookup"
+    return render(
+        request,
+        "web/desk/poster.html",
+        {
+            "desks": desks,
+            "communities": list(communities.values()),
+            "elder_url": elder_url,
+            "lookup_url": lookup_url,
+            "elder_qr": _qr(elder_url),
+            "lookup_qr": _qr(lookup_url),
+        },
+    )
+
+
 @desk_required
 @require_http_methods(["GET", "POST"])
 def lookup(request):

@@ -21,6 +21,7 @@ urlpatterns = [
     path("desk/new", desk.submit, name="desk_submit"),
     path("desk/lookup", desk.lookup, name="desk_lookup"),
     path("desk/follow-ups", desk.follow_ups, name="desk_follow_ups"),
+    path("desk/poster", desk.poster, name="desk_poster"),
     path("desk/cases/<str:number>", desk.case_page, name="desk_case"),
     path("desk/cases/<str:number>/appointment", desk.appointment, name="desk_appointment"),
     path("desk/cases/<str:number>/follow-up", desk.follow_up, name="desk_follow_up"),

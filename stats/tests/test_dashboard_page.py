@@ -125,7 +125,7 @@ def test_counts_are_grouped_by_thousands_but_links_keep_plain_numbers(supervisor
         assert lang_attr in html, language
         # The key figure, its link to the case list, the chart's value label, a rate's denominator.
         assert '<a href="/supervisor/cases?from=2026-01-01&amp;to=2026-06-30">1,200</a>' in html, language
-        assert 'class="chart__value">1,200</text>' in html, language
+        assert 'class="chart__value">1,200</span>' in html, language
         assert '&amp;metric=received">1,200</a>' in html, language
         assert ">1200<" not in html, language
         # No grouped number inside a link, a chart coordinate or a form value.
