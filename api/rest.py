@@ -483,5 +483,8 @@ def staff_queue(request):
 # Help desks: lookup by phone (GET /cases), appointments and follow-up calls (api.desk).
 desk.mount(api)
 
+# Category suggestions and likely duplicates for a description (POST /triage).
+api.add_router("", "api.triage.router")
+
 # The dashboard's figures for supervisors (GET /stats).
 api.add_router("", "stats.api.router")
