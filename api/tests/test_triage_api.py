@@ -173,3 +173,10 @@ def test_it_is_in_the_openapi_document(client, db):
     doc = client.get("/api/v1/openapi.json").json()
     operation = doc["paths"]["/api/v1/triage"]["post"]
     assert {"200", "422", "429"} <= set(operation["responses"])
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"[]", b'{"description": null}'])
+def test_a_body_that_is_not_a_json_object_gets_the_apis_error_not_a_500(client, lexicon, raw):
+    response = client.post(URL, raw, content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert response.json()["detail"]
