@@ -488,5 +488,8 @@ desk.mount(api)
 # Dispatch: 改派, 派单异议 and rulings (api.dispatch).
 dispatch.mount(api)
 
+# Category suggestions and likely duplicates for a description (POST /triage).
+api.add_router("", "api.triage.router")
+
 # The dashboard's figures for supervisors (GET /stats).
 api.add_router("", "stats.api.router")
