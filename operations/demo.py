@@ -115,6 +115,7 @@ def load_reference_data() -> None:
                 "community": Community.objects.get(code=code),
                 "location": f"{name}活动中心一楼",
                 "phone": DESK_PHONES[code],
+                "opening_hours": "周一至周五 9:00–12:00、14:00–17:30;周六上午 9:00–12:00",
             },
         )
 
