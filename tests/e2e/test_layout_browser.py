@@ -60,6 +60,8 @@ SUBSET = [
     Combo(768, "zh-hans", True),
 ]
 GRID = FULL if os.environ.get("LAYOUT_FULL") else SUBSET
+if os.environ.get("LAYOUT_ONLY"):  # e.g. LAYOUT_ONLY=768-en-elder: one combination, to check a fix
+    GRID = [c for c in FULL if c.name == os.environ["LAYOUT_ONLY"]]
 
 LONG_NAME = "欧阳·阿卜杜热合曼·买买提明"
 LONG_ZH = (
