@@ -27,6 +27,7 @@ from cases.errors import (
 from cases.models import Category, Community, Department, Score
 from minsheng import http_cache
 from security import responses as refusals
+from security.client import client_ip, rate_key
 from security.ratelimit import limit
 
 from . import desk, idempotency_header, presenters
@@ -392,7 +393,11 @@ def rate_case(request, number: str, payload: RatingIn):
     """The resident rates the latest completion, proving it is theirs with the phone's last 4 digits."""
     case = access.case_for_public(number)
     rating = services.rate(
-        case, score=payload.score, comment=payload.comment, phone_last4=payload.phone_last4
+        case,
+        score=payload.score,
+        comment=payload.comment,
+        phone_last4=payload.phone_last4,
+        client=rate_key(client_ip(request)),
     )
     data = presenters.progress_data(selectors.public_progress(case))
     data["rating"] = {
