@@ -20,12 +20,13 @@ Choices this implementation makes, as the spec allows:
   it), lat/long only when given. media_url is the first public "after" photo of a completed case.
 """
 
+import logging
 import xml.etree.ElementTree as ET
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.core.validators import validate_email
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse, JsonResponse
@@ -39,7 +40,7 @@ from cases.errors import CaseNotFound, InvalidKey, KeyReused
 from cases.models import OPEN_STATES, AgeBand, Attachment, Case, CaseEvent, Category, Community, State
 from cases.validation import has_control_characters
 from minsheng import http_cache
-from security import ratelimit
+from security import bounds, ratelimit
 from security.responses import reason, retry_sentence
 
 from . import idempotency_header
@@ -51,6 +52,8 @@ CHANGESET = "2026-11-27 00:00"
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 DEFAULT_SPAN = timedelta(days=90)
 MAX_REQUESTS = 1000
+# Pages beyond this are refused: page × page_size stays far inside what a database's OFFSET takes.
+MAX_PAGE = 10000
 # Open311's two statuses: a completed case is closed to it, whatever the resident's rating.
 CLOSED_STATES = (State.COMPLETED, State.CLOSED, State.REJECTED)
 # The XML element of each item in a list, by the list's element (the JSON is the spec's Spark mapping).
@@ -142,6 +145,17 @@ def open311_view(*methods: str):
                 return view(request, fmt, **kwargs)
             except Open311Error as exc:
                 return error_response(fmt, exc.status, *exc.descriptions)
+            except RequestDataTooBig:
+                return error_response(fmt, 413, _("请求内容过大。"))
+            except SuspiciousOperation:
+                # Django's other limits on a request (too many fields or files): its HTML 400 otherwise.
+                return error_response(fmt, 400, _("无法处理这个请求。"))
+            except Exception:
+                # Anything unforeseen: logged like Django's own 500, answered in the spec's format.
+                logging.getLogger("django.request").exception(
+                    "Internal Server Error: %s", request.path[:200], extra={"status_code": 500}
+                )
+                return error_response(fmt, 500, _("服务器内部错误,请稍后再试。"))
 
         return wrapper
 
@@ -406,14 +420,24 @@ def _published():
 
 
 def _when(raw: str, name: str, *, end: bool = False) -> datetime:
-    value = parse_datetime(raw)
-    if value is None:
-        day = parse_date(raw)
-        if day is not None:
-            value = datetime.combine(day, time.max if end else time.min)
+    try:
+        # A well-formed but impossible value ("+99:00", "2026-02-30") is a ValueError, not None.
+        value = parse_datetime(raw) if raw.isascii() else None
+        if value is None:
+            day = parse_date(raw) if raw.isascii() else None
+            if day is not None:
+                value = datetime.combine(day, time.max if end else time.min)
+    except ValueError:
+        value = None
     if value is None:
         raise Open311Error(
             400, _("%(name)s 必须是 W3C 日期时间格式,例如 2010-01-01T00:00:00Z。") % {"name": name}
+        )
+    if not bounds.in_year_range(value):
+        raise Open311Error(
+            400,
+            _("%(name)s 的年份必须在 %(min)s 到 %(max)s 之间。")
+            % {"name": name, "min": bounds.MIN_YEAR, "max": bounds.MAX_YEAR},
         )
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
@@ -424,12 +448,15 @@ def _split(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
-def _positive_int(raw: str, name: str, default: int) -> int:
+def _positive_int(raw: str, name: str, default: int, maximum: int) -> int:
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise Open311Error(400, _("%(name)s 必须是正整数。") % {"name": name})
-    return int(raw)
+    value = bounds.ascii_int(raw, maximum=maximum)
+    if value is None or value < 1:
+        raise Open311Error(
+            400, _("%(name)s 必须是 1 到 %(max)s 之间的整数。") % {"name": name, "max": maximum}
+        )
+    return value
 
 
 def _query(params) -> list[dict]:
@@ -464,8 +491,9 @@ def _query(params) -> list[dict]:
         raise Open311Error(400, _("end_date 不能早于 start_date。"))
     if end - start > DEFAULT_SPAN:
         raise Open311Error(400, _("start_date 与 end_date 之间不能超过 90 天。"))
-    page_size = min(_positive_int(arg("page_size"), "page_size", MAX_REQUESTS), MAX_REQUESTS)
-    page = _positive_int(arg("page"), "page", 1)
+    # A larger page_size is served as the largest one (as the spec's servers do), a larger page refused.
+    page_size = min(_positive_int(arg("page_size"), "page_size", MAX_REQUESTS, 10**9), MAX_REQUESTS)
+    page = _positive_int(arg("page"), "page", 1, MAX_PAGE)
 
     ids = _split(arg("service_request_id"))
     if ids:

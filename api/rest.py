@@ -1,6 +1,7 @@
 """The JSON API under /api/v1/ (django-ninja). Views are thin: access helper, schema, one service call."""
 
 import json
+import logging
 
 import pydantic
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, NinjaAPI, Status, Swagger, UploadedFile
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
@@ -26,7 +28,9 @@ from cases.errors import (
 )
 from cases.models import Category, Community, Department, Score
 from minsheng import http_cache
+from security import bounds
 from security import responses as refusals
+from security.client import client_ip, rate_key
 from security.ratelimit import limit
 
 from . import desk, dispatch, idempotency_header, presenters
@@ -56,7 +60,20 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+class BoundedParser(Parser):
+    """ninja's JSON parser, refusing bodies nested deeper than security.bounds allows (400)."""
+
+    def parse_body(self, request):
+        if not bounds.json_depth(request.body):
+            raise HttpError(400, "nested too deeply")
+        try:
+            return super().parse_body(request)
+        except RecursionError as exc:
+            raise HttpError(400, "nested too deeply") from exc
+
+
 api = NinjaAPI(
+    parser=BoundedParser(),
     title="民生诉求平台 API",
     version="1",
     description=(
@@ -206,6 +223,16 @@ def _suspicious(request, exc):
     return _error(request, 400, _("无法处理这个请求。"))
 
 
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    # Anything unforeseen: logged with its traceback like Django's own 500, but answered in the API's
+    # format rather than with an HTML page.
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s", request.path[:200], exc_info=exc, extra={"status_code": 500}
+    )
+    return _error(request, 500, _("服务器内部错误,请稍后再试。"))
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
     if exc.status_code == 400:
@@ -307,9 +334,11 @@ _SUBMIT_BODY = {
 def _submit_input(request, schema=SubmitIn) -> tuple[SubmitIn, list]:
     content_type = request.content_type
     if content_type == "application/json":
+        if not bounds.json_depth(request.body):
+            raise HttpError(400, "nested too deeply")
         try:
             data = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise HttpError(400, "bad json") from exc
         if not isinstance(data, dict):
             raise HttpError(400, "not an object")
@@ -395,7 +424,11 @@ def rate_case(request, number: str, payload: RatingIn):
     """The resident rates the latest completion, proving it is theirs with the phone's last 4 digits."""
     case = access.case_for_public(number)
     rating = services.rate(
-        case, score=payload.score, comment=payload.comment, phone_last4=payload.phone_last4
+        case,
+        score=payload.score,
+        comment=payload.comment,
+        phone_last4=payload.phone_last4,
+        client=rate_key(client_ip(request)),
     )
     data = presenters.progress_data(selectors.public_progress(case))
     data["rating"] = {

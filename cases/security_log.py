@@ -28,3 +28,15 @@ def refused(user, what: str, target: str, reason: str, *, level: int = logging.W
         reason,
         extra={"security_who": actor(user), "security_target": target[:200]},
     )
+
+
+def alert(what: str, *, target: str, **details) -> None:
+    """An alert for operators (e.g. a limit reached by someone guessing): `alert what=… target=…`."""
+    extra = " ".join(f"{name}={str(value)[:200]}" for name, value in details.items())
+    logger.warning(
+        "alert what=%s target=%s%s",
+        what,
+        target[:200],
+        f" {extra}" if extra else "",
+        extra={"security_alert": what, "security_target": target[:200]},
+    )

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -19,7 +18,9 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import deadlines, idempotency, numbering, photos, roles, voice, workflow
+from security import counters
+
+from . import deadlines, idempotency, numbering, photos, roles, security_log, voice, workflow
 from .errors import Conflict, InvalidMove, NotAllowed, TooManyAttempts
 from .models import (
     AgeBand,
@@ -428,25 +429,41 @@ def complete(case: Case, *, by: Actor, explanation: str, before=(), after=()) ->
     return event
 
 
-def _rating_tries_key(case: Case) -> str:
-    return f"minsheng:rating-tries:{case.pk}"
+def check_phone_digits(case: Case, phone_last4: str, *, client: str | None = None) -> None:
+    """Prove a resident owns the case by the phone's last four digits, a few tries an hour.
 
-
-def check_phone_digits(case: Case, phone_last4: str) -> None:
-    """Prove a resident owns the case; a few wrong guesses per hour, shared by all processes."""
-    key = _rating_tries_key(case)
-    tries = cache.get(key, 0)
-    if tries >= settings.MINSHENG_RATING_MAX_TRIES:
-        raise TooManyAttempts(_("手机号后四位输错次数过多,请一小时后再试,或联系社区代办岗。"))
+    Every well-formed try is counted before it is compared (one atomic upsert, security.counters
+    .hit_lock), per case and per client address (`client`: security.client.rate_key of the address),
+    so simultaneous guesses cannot slip past the count. Reaching a limit locks for a full hour from
+    then, and is written to the security log as an alert."""
     digits = (phone_last4 or "").strip()
     if not (len(digits) == 4 and digits.isascii() and digits.isdigit()):
         raise ValidationError({"phone_last4": [_("请填写提交时所留电话号码的后四位数字。")]})
-    if digits != case.phone[-4:]:
-        if not cache.add(key, 1, timeout=3600):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, timeout=3600)
+    period = settings.MINSHENG_RATING_LOCK_SECONDS
+    limits = [("case", str(case.pk), settings.MINSHENG_RATING_MAX_TRIES)]
+    if client:
+        limits.append(("address", client, settings.MINSHENG_RATING_MAX_TRIES_PER_ADDRESS))
+    counted = [
+        (kind, who, limit, *counters.hit_lock(f"rating:{kind}:{who}", limit, period))
+        for kind, who, limit in limits
+    ]
+    wrong = digits != case.phone[-4:]
+    for kind, who, limit, count, left in counted:
+        if count > limit or (count == limit and wrong):
+            # The try that reaches the limit, and the first one refused: the alert operators read.
+            if count in (limit, limit + 1):
+                security_log.alert(
+                    "rating-phone-digits",
+                    target=case.number,
+                    limit=kind,
+                    key=who,
+                    tries=count,
+                    locked_for=left,
+                )
+    for _kind, _who, limit, count, _left in counted:
+        if count > limit:
+            raise TooManyAttempts(_("手机号后四位输错次数过多,请一小时后再试,或联系社区代办岗。"))
+    if wrong:
         raise ValidationError({"phone_last4": [_("电话号码后四位不正确。")]})
 
 
@@ -459,11 +476,13 @@ def rate(
     by: Actor = None,
     via: str = Rating.Via.ONLINE,
     verified: bool = False,
+    client: str | None = None,
 ) -> Rating:
     """Record the resident's rating of the latest completion; 不满意 reopens the case (重办).
 
     `verified`: the caller already proved the case is the resident's (a signed-in resident whose
-    phone matches), so the phone digits are not asked for."""
+    phone matches), so the phone digits are not asked for. `client`: the rate-limit key of the
+    client's address (security.client.rate_key), which the digits' tries are also counted against."""
     action = Action.REOPEN if score == Score.DISSATISFIED else Action.RATE
     by = _user(by)
     as_public = by is None
@@ -478,7 +497,7 @@ def rate(
         raise ValidationError({"comment": exc.messages}) from exc
     if as_public:
         if not verified:
-            check_phone_digits(case, phone_last4 or "")
+            check_phone_digits(case, phone_last4 or "", client=client)
     resolution = case.resolutions.order_by("-created_at", "-id").first()
     if resolution is None:
         raise InvalidMove(_("此诉求还没有办理结果,暂不能评价。"))

@@ -279,8 +279,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 # Days a resident has to rate a completed case before it is closed automatically.
 MINSHENG_RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 7)
-# Wrong phone-digit guesses allowed per case per hour when rating.
+# Tries at the phone's last four digits when rating (docs/security.md): per case, and per client
+# address across all cases, in a window of MINSHENG_RATING_LOCK_SECONDS; reaching either locks for
+# that long from then. Every try counts, counted before it is compared.
 MINSHENG_RATING_MAX_TRIES = 5
+MINSHENG_RATING_MAX_TRIES_PER_ADDRESS = env_int("RATING_MAX_TRIES_PER_ADDRESS", 20)
+MINSHENG_RATING_LOCK_SECONDS = 3600
 # Hours an idempotency key (Idempotency-Key header, the forms' hidden key) keeps pointing at its case.
 SUBMISSION_KEY_TTL_HOURS = env_int("SUBMISSION_KEY_TTL_HOURS", 24)
 # Voice notes (语音留言): size and length limits, and the optional offline transcription engine

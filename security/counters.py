@@ -10,7 +10,11 @@ Which store is used follows the configured cache:
   the case being written at that moment (SQLite has one writer at a time per file).
 - Any other cache (memcached, local memory in a test): `cache.add`, else `cache.incr`.
 
-Windows are aligned to the clock (a 1-minute window ends at the next full minute), so a client may
+`hit_lock` is the other kind: a window of its own that starts at a bucket's first hit and, once the
+count reaches the limit, starts again from that moment, so a lock lasts its full period (the tries at
+a resident's phone digits, cases.services.check_phone_digits). Same stores, same one statement.
+
+Windows of `hit` are aligned to the clock (a 1-minute window ends at the next full minute), so a client may
 get up to twice the limit across a boundary; that is the usual price of a fixed window and harmless
 for the limits here. Each hit returns (count in this window, seconds until the window ends).
 """
@@ -143,6 +147,69 @@ def _hit_file(path: str, bucket: str, ends: int, now: float) -> tuple[int, int]:
     # wait, in SQLite's sleeping busy handler, for any submission or move being written at the time
     # (a fifth of a loaded worker's time went there).
     return _count(_file_connection(path).cursor(), _FILE_UPSERT, _FILE_PRUNE, bucket, ends, now)
+
+
+_LOCK_UPSERT = """
+INSERT INTO security_ratecounter (bucket, window_ends, hits) VALUES (%s, %s, 1)
+ON CONFLICT (bucket) DO UPDATE SET
+    hits = CASE WHEN security_ratecounter.window_ends <= %s THEN 1
+                ELSE security_ratecounter.hits + 1 END,
+    window_ends = CASE WHEN security_ratecounter.window_ends <= %s THEN excluded.window_ends
+                       WHEN security_ratecounter.hits + 1 = %s THEN excluded.window_ends
+                       ELSE security_ratecounter.window_ends END
+RETURNING hits, window_ends
+"""
+_FILE_LOCK_UPSERT = _LOCK_UPSERT.replace("%s", "?")
+
+
+def hit_lock(bucket: str, limit: int, period: int) -> tuple[int, int]:
+    """Count one try on `bucket`, atomically, before the caller looks at what was tried.
+
+    The window starts at the bucket's first try; the try that brings the count to `limit` starts it
+    again, so whoever is past the limit waits a full `period` from then. Returns (tries in this
+    window, seconds until it ends). Never the cache's `incr` (not atomic on the database cache, and
+    it rewrites the timeout): the stores of `hit`, or the database table for any other cache."""
+    now = time.time()
+    bucket = f"lock:{bucket}"[:200]
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        count, ends = _lock_redis(cache, bucket, limit, period, now)
+    else:
+        params = [bucket, int(now) + period, int(now), int(now), limit]
+        if settings.RATE_COUNTER_FILE and isinstance(cache, DatabaseCache):
+            cursor = _file_connection(str(settings.RATE_COUNTER_FILE)).cursor()
+            count, ends = _lock_count(cursor, _FILE_LOCK_UPSERT, _FILE_PRUNE, params, now)
+        else:
+            with connection.cursor() as cursor:
+                count, ends = _lock_count(cursor, _LOCK_UPSERT, _PRUNE, params, now)
+    return count, max(1, ends - int(now))
+
+
+def _lock_count(cursor, upsert: str, prune: str, params: list, now: float) -> tuple[int, int]:
+    cursor.execute(upsert, params)
+    count, window_ends = cursor.fetchone()
+    _maybe_prune(cursor, prune, now)
+    return int(count), int(window_ends)
+
+
+def _lock_redis(cache: RedisCache, bucket: str, limit: int, period: int, now: float) -> tuple[int, int]:
+    key = cache.make_and_validate_key(f"minsheng:{bucket}")
+    client = raw_client(cache, write=True)
+    pipe = client.pipeline(transaction=True)
+    pipe.set(key, 0, ex=period, nx=True)  # the window starts at the first try
+    pipe.incr(key)  # INCR keeps the key's expiry
+    pipe.ttl(key)
+    try:
+        _created, count, ttl = pipe.execute()
+        count = int(count)
+        if count == limit:
+            client.expire(key, period)
+            ttl = period
+    except Exception as exc:  # redis.RedisError, OSError
+        # Unlike `hit`, a lock is not waived when Redis is away: the try is refused (fail closed).
+        logger.error("lock not counted: Redis unreachable (%s)", exc)
+        return limit + 1, int(now) + 60
+    return count, int(now) + max(1, int(ttl))
 
 
 def _hit_cache(cache, bucket: str, ends: int, period: int) -> int:

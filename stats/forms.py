@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import AgeBand, Category, Channel, Community, Department
+from security.bounds import BoundedDateField
 
 MAX_DAYS = 3 * 366
 GRANULARITIES = [("", _("自动")), ("day", _("按日")), ("week", _("按周")), ("month", _("按月"))]
@@ -76,14 +77,14 @@ class FilterForm(forms.Form):
         date_errors = {"invalid": _("日期格式应为 年-月-日,例如 2026-05-10。")}
         # "from" is a Python keyword: these two fields are added by name.
         self.fields = {
-            "from": forms.DateField(
+            "from": BoundedDateField(
                 label=_("开始日期"),
                 required=False,
                 input_formats=["%Y-%m-%d"],
                 error_messages=date_errors,
                 widget=forms.DateInput(attrs={"type": "date"}),
             ),
-            "to": forms.DateField(
+            "to": BoundedDateField(
                 label=_("结束日期"),
                 required=False,
                 input_formats=["%Y-%m-%d"],
@@ -131,8 +132,8 @@ class CaseListForm(FilterForm):
         required=False, choices=[("", "")] + [(v or "unknown", label) for v, label in AgeBand.choices]
     )
     offline = forms.BooleanField(required=False)
-    desk = forms.IntegerField(required=False, min_value=1)
-    volunteer = forms.IntegerField(required=False, min_value=1)
+    desk = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    volunteer = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     department_none = forms.BooleanField(required=False)
 
     def __init__(self, data=None, **kwargs):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from cases import access, supervision
+from security.bounds import BoundedDateField
 
 from .supervision import supervisor_only
 
@@ -28,13 +29,13 @@ class AccessLogFilterForm(forms.Form):
         choices=[("", gettext_lazy("全部"))] + [(key, label) for key, label in access.VIA_LABELS.items()],
         error_messages={"invalid_choice": gettext_lazy("没有这个选项,请重新选择。")},
     )
-    start = forms.DateField(
+    start = BoundedDateField(
         label=gettext_lazy("从(日期)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": gettext_lazy("请按“年-月-日”填写日期。")},
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=gettext_lazy("到(日期,含)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

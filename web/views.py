@@ -32,6 +32,7 @@ from cases.models import Attachment, Rating, Score
 from cases.validation import mask_phone
 from cases.workflow import Action
 from minsheng import http_cache
+from security.client import client_ip, rate_key
 from security.ratelimit import limit
 
 from . import forms, idempotent
@@ -244,6 +245,7 @@ def rate(request, number):
                 score=form.cleaned_data["score"],
                 comment=form.cleaned_data["comment"],
                 phone_last4=form.cleaned_data["phone_last4"],
+                client=rate_key(client_ip(request)),
             )
         except ValidationError as exc:
             forms.add_service_errors(form, exc)
