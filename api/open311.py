@@ -17,15 +17,17 @@ Choices this implementation makes, as the spec allows:
   forgery risk); photos are submitted through the JSON API or the web form.
 - Published requests carry no personal data: address is the community's name only (the detailed
   address is personal), description is left empty (residents often write addresses and names into
-  it), lat/long only when given. media_url is the first public "after" photo of a completed case.
+  it), lat/long only when given, rounded to 3 decimals and never for a home category (see
+  public_position). media_url is the first public "after" photo of a completed case.
 """
 
 import logging
 import xml.etree.ElementTree as ET
 from datetime import datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.core.validators import validate_email
 from django.db.models import OuterRef, Subquery
@@ -525,6 +527,20 @@ _FIELDS = (
 )
 
 
+POSITION_STEP = Decimal("0.001")  # about 110 m of latitude: the block, not the door
+
+
+def public_position(category_code: str, lat, long) -> tuple[float, float] | None:
+    """The position Open311 may publish: none for a category about a resident's home (there the
+    coordinates are the home's), else rounded to 3 decimals. The exact ones stay on staff pages."""
+    if lat is None or long is None or category_code in settings.MINSHENG_HOME_CATEGORIES:
+        return None
+    return (
+        float(Decimal(lat).quantize(POSITION_STEP, rounding=ROUND_HALF_EVEN)),
+        float(Decimal(long).quantize(POSITION_STEP, rounding=ROUND_HALF_EVEN)),
+    )
+
+
 def _request_data(case: dict, notices: dict | None = None, tz=None) -> dict:
     """One service request from a row of _published().values(*_FIELDS); times in `tz` (the active
     time zone when None)."""
@@ -548,9 +564,9 @@ def _request_data(case: dict, notices: dict | None = None, tz=None) -> dict:
         "address_id": None,
         "zipcode": None,
     }
-    if case["lat"] is not None and case["long"] is not None:
-        data["lat"] = float(case["lat"])
-        data["long"] = float(case["long"])
+    position = public_position(case["category__code"], case["lat"], case["long"])
+    if position is not None:
+        data["lat"], data["long"] = position
     data["media_url"] = absolute(f"/media/attachments/{photo_id}/full") if photo_id else None
     return data
 

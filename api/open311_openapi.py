@@ -142,8 +142,18 @@ SERVICE_REQUEST = {
         "address": {"type": "string", "description": "the community's name"},
         "address_id": {"type": "null"},
         "zipcode": {"type": "null"},
-        "lat": {"type": "number", "minimum": -90, "maximum": 90},
-        "long": {"type": "number", "minimum": -180, "maximum": 180},
+        "lat": {
+            "type": "number",
+            "minimum": -90,
+            "maximum": 90,
+            "description": "rounded to 3 decimals; absent for categories about a resident's home",
+        },
+        "long": {
+            "type": "number",
+            "minimum": -180,
+            "maximum": 180,
+            "description": "rounded to 3 decimals; absent for categories about a resident's home",
+        },
         "media_url": {"type": ["string", "null"], "description": "the first public after photo"},
     },
 }

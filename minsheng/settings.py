@@ -285,6 +285,12 @@ MINSHENG_RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 7)
 MINSHENG_RATING_MAX_TRIES = 5
 MINSHENG_RATING_MAX_TRIES_PER_ADDRESS = env_int("RATING_MAX_TRIES_PER_ADDRESS", 20)
 MINSHENG_RATING_LOCK_SECONDS = 3600
+# Categories whose cases are about a resident's own home (a repair in the flat, its water, power or
+# gas, the estate's services, a neighbour's noise): Open311 never publishes their position, which
+# there is the home's. Other categories' positions are published rounded to 3 decimals (~110 m).
+MINSHENG_HOME_CATEGORIES = frozenset(
+    env_str("HOME_CATEGORIES", "infrastructure,property,noise,utilities,other").split(",")
+)
 # Hours an idempotency key (Idempotency-Key header, the forms' hidden key) keeps pointing at its case.
 SUBMISSION_KEY_TTL_HOURS = env_int("SUBMISSION_KEY_TTL_HOURS", 24)
 # Voice notes (语音留言): size and length limits, and the optional offline transcription engine

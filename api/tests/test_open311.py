@@ -352,7 +352,9 @@ def test_at_most_1000_and_pages(client, users):
 
 
 def test_get_a_single_request(client, users):
-    case = case_in("rejected", users, lat="31.01", long="109.5")
+    case = case_in(
+        "rejected", users, lat="31.01", long="109.5", category=Category.objects.get(code="municipal")
+    )
     root = xml(client.get(f"{BASE}/requests/{case.number}.xml"))
     [request] = root.findall("request")
     assert request.findtext("status") == "closed"
