@@ -44,6 +44,7 @@ class Action(models.TextChoices):
     EXTEND = "extend", gettext_lazy("延期")
     REFUSE_EXTENSION = "refuse_extension", gettext_lazy("不批准延期")
     ESCALATE = "escalate", gettext_lazy("督办")
+    LOCATE = "locate", gettext_lazy("确定社区")
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,11 @@ TRANSITIONS: dict[str, Move] = {
     Action.REFUSE_EXTENSION: _move([S.DISPATCHED, S.HANDLING], None, [roles.SUPERVISOR]),
     # 督办: a supervisor, or the system when a case is overdue, chases it; staff-only.
     Action.ESCALATE: _move([*OPEN_STATES], None, [roles.SUPERVISOR, SYSTEM]),
+    # 待定位 (issue 23): intake sets the community (and category) of a case that came without one
+    # (an SMS, an Open311 client); staff-only, the stage stays, before it is dispatched.
+    Action.LOCATE: _move(
+        [S.SUBMITTED, S.ACCEPTED], None, [roles.INTAKE], fields=["community", "category", "to_locate"]
+    ),
 }
 
 

@@ -34,6 +34,7 @@ EXPECTED_MOVES = {
     "extend": ({"dispatched", "handling"}, None),
     "refuse_extension": ({"dispatched", "handling"}, None),
     "escalate": ({"submitted", "accepted", "dispatched", "handling"}, None),
+    "locate": ({"submitted", "accepted"}, None),
 }
 # action: who may make it (docs/architecture.md, the moves table). "handler" is the case's own department.
 EXPECTED_WHO = {
@@ -52,6 +53,7 @@ EXPECTED_WHO = {
     "extend": {"supervisor"},
     "refuse_extension": {"supervisor"},
     "escalate": {"supervisor", "system"},
+    "locate": {"intake"},
 }
 ACTORS = [
     "intake",
