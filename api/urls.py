@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import open311, open311_openapi
+from . import open311, open311_openapi, sms
 from .rest import api
 
 # The format is the suffix (.xml or .json); anything else is answered by the view with a 404.
@@ -10,6 +10,7 @@ _FMT = r"\.(?P<fmt>[A-Za-z0-9]+)$"
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("sms/inbound", sms.inbound_sms, name="sms-inbound"),
     path("open311/v2/openapi.json", open311_openapi.openapi, name="open311-openapi"),
     re_path(r"^open311/v2/discovery" + _FMT, open311.discovery, name="open311-discovery"),
     re_path(r"^open311/v2/services" + _FMT, open311.services_list, name="open311-services"),

@@ -32,6 +32,8 @@ class Channel(models.TextChoices):
     HELP_DESK = "help_desk", _("代办岗")
     PHONE = "phone", _("电话")
     WALK_IN = "walk_in", _("来访")
+    # A text message to the sub-district's number (notify.inbound): a case for intake to locate.
+    SMS = "sms", _("短信")
 
 
 class AgeBand(models.TextChoices):
@@ -51,6 +53,16 @@ class Community(models.Model):
     name = models.CharField(_("名称"), max_length=64, unique=True)
     sort = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
+    # Finding the community of a request that names none (cases.locating): other names residents
+    # and other systems use for it, its centre, and its boundary where it is known.
+    aliases = models.TextField(
+        _("别名"), blank=True, help_text=_("每行一个:小区名、路名、旧称等,地址中出现即归入本社区。")
+    )
+    centre_lat = models.DecimalField(_("中心纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    centre_long = models.DecimalField(_("中心经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    boundary = models.TextField(
+        _("边界"), blank=True, help_text=_("每行一个顶点“纬度,经度”(WGS84),按边界顺序。")
+    )
 
     class Meta:
         ordering = ["sort", "code"]
@@ -233,6 +245,9 @@ class Case(models.Model):
     )
     # The resident asked for no more SMS about this case (退订).
     sms_opt_out = models.BooleanField(_("不再接收短信"), default=False)
+    # 待定位: the request named no community we could find (an SMS, an Open311 client); intake
+    # sets it (Action.LOCATE). Until then the case's community is the placeholder cases.locating keeps.
+    to_locate = models.BooleanField(_("待定位"), default=False)
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     long = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), db_index=True)
@@ -352,6 +367,7 @@ class Rating(models.Model):
     class Via(models.TextChoices):
         ONLINE = "online", _("线上评价")
         FOLLOW_UP = "follow_up", _("电话回访")
+        SMS = "sms", _("短信回复")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ratings")
     # One rating per completion: the unique link to the resolution enforces it in the database.

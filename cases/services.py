@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from security import counters
 
-from . import deadlines, idempotency, numbering, photos, roles, security_log, voice, workflow
+from . import deadlines, idempotency, locating, numbering, photos, roles, security_log, voice, workflow
 from .errors import Conflict, InvalidMove, NotAllowed, TooManyAttempts
 from .models import (
     AgeBand,
@@ -168,6 +168,7 @@ def submit_case(
     consent: bool = False,
     voice_file=None,
     submission_key: idempotency.Claim | None = None,
+    to_locate: bool = False,
 ) -> Case:
     """Create a case in stage 1 and return it with its new number.
 
@@ -177,17 +178,23 @@ def submit_case(
     On behalf of a resident at a help desk (channel help_desk) the case keeps the desk (by default
     the volunteer's own) and the volunteer; the resident's consent is required, and the phone may be
     left out: the desk's phone is then the contact.
+
+    `to_locate`: the request named no community we could find (cases.locating): the case is
+    created 待定位, in the placeholder community (and category, when none was given) for intake.
     """
     errors: dict[str, list[str]] = {}
+    if to_locate:
+        community = community or locating.placeholder_community()
+        category = category or locating.placeholder_category()
     if channel == Channel.HELP_DESK:
         desk = _collect(errors, "desk", _on_behalf_desk, desk, _user(by))
         if consent is not True:
             errors["consent"] = [_("请确认居民本人同意由志愿者代为提交诉求。")]
     elif desk is not None:
         errors["desk"] = [_("只有代办岗代为提交的诉求才能选择代办岗。")]
-    if category is None or not category.is_active:
+    if category is None or not (category.is_active or to_locate):
         errors["category"] = [_("请选择诉求类型。")]
-    if community is None or not community.is_active:
+    if community is None or not (community.is_active or to_locate):
         errors["community"] = [_("请选择所在社区。")]
     address = _collect(errors, "address", clean_text, address, label=_("详细地址"), max_length=MAX_ADDRESS)
     # A voice note (语音留言) may stand for the description: for those who cannot type.
@@ -221,7 +228,8 @@ def submit_case(
             description = _("(语音留言,请收听录音)")
 
     by = _user(by)
-    as_public = channel == Channel.ONLINE
+    # A resident texting the sub-district's number submits for themselves, as online.
+    as_public = channel in (Channel.ONLINE, Channel.SMS)
     if not as_public and not workflow.may(by, Action.SUBMIT, as_public=False):
         raise NotAllowed(_("您没有权限代为提交诉求。"))
     if channel in (Channel.PHONE, Channel.WALK_IN) and not roles.has_role(by, roles.INTAKE):
@@ -244,6 +252,7 @@ def submit_case(
         desk=desk,
         lat=lat,
         long=long,
+        to_locate=to_locate,
         submitted_at=now,
         updated_at=now,
     )
@@ -328,7 +337,39 @@ def dispatch(case: Case, *, by: Actor, department: Department | None) -> CaseEve
     workflow.check_move(case, Action.DISPATCH, by=by)
     if department is None or not department.is_active:
         raise ValidationError({"department": [_("请选择责任部门。")]})
+    if case.to_locate:
+        raise ValidationError({"department": [_("此诉求尚未确定所在社区,请先确定社区再派单。")]})
     return workflow.transition(case, Action.DISPATCH, by=by, department=department)
+
+
+def locate(
+    case: Case, *, by: Actor, community: Community | None, category: Category | None = None
+) -> CaseEvent:
+    """确定社区: intake sets the community (and, for an unsorted case, the category) of a case 待定位."""
+    workflow.check_move(case, Action.LOCATE, by=by)
+    errors = {}
+    category = category or case.category
+    if not category.is_active:
+        errors["category"] = [_("请选择诉求类型。")]
+    if community is None or not community.is_active:
+        errors["community"] = [_("请选择所在社区。")]
+    if errors or community is None:
+        raise ValidationError(errors)
+    with stored_language():
+        note = _("所在社区:%(community)s;诉求类型:%(category)s") % {
+            "community": community.name,
+            "category": category.name,
+        }
+    return workflow.transition(
+        case,
+        Action.LOCATE,
+        by=by,
+        is_public=False,
+        private_note=note,
+        community=community,
+        category=category,
+        to_locate=False,
+    )
 
 
 def return_case(case: Case, *, by: Actor, reason: str) -> CaseEvent:

@@ -48,6 +48,7 @@ class Action(models.TextChoices):
     REASSIGN = "reassign", gettext_lazy("改派")
     DISPUTE = "dispute", gettext_lazy("派单异议")
     RULE = "rule", gettext_lazy("异议裁定")
+    LOCATE = "locate", gettext_lazy("确定社区")
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,11 @@ TRANSITIONS: dict[str, Move] = {
     # the department the ruling names with a full time limit (cases.dispatching.rule).
     Action.RULE: _move(
         [S.DISPUTED], S.DISPATCHED, [roles.SUPERVISOR], fields=["department", "appointment_at", "due_at"]
+    ),
+    # 待定位 (issue 23): intake sets the community (and category) of a case that came without one
+    # (an SMS, an Open311 client); staff-only, the stage stays, before it is dispatched.
+    Action.LOCATE: _move(
+        [S.SUBMITTED, S.ACCEPTED], None, [roles.INTAKE], fields=["community", "category", "to_locate"]
     ),
 }
 

@@ -404,6 +404,14 @@ NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 1800)
 NOTIFY_CLAIM_STALE_SECONDS = env_int("NOTIFY_CLAIM_STALE_SECONDS", 600)
 # With Redis, a queued message wakes a waiting worker at once (the outbox table stays the queue).
 NOTIFY_WAKE_REDIS_URL = env_str("NOTIFY_WAKE_REDIS_URL", REDIS_URL)
+# Inbound SMS (notify.inbound, docs/sms.md): the gateway signs each delivery with HMAC-SHA256 over
+# "<timestamp>.<body>" with this shared secret; without one the webhook refuses everything.
+SMS_INBOUND_SECRET = env_str("SMS_INBOUND_SECRET", "dev-inbound-secret" if DEBUG else "")
+# A delivery whose timestamp is further than this from our clock is refused (a replay).
+SMS_INBOUND_WINDOW_SECONDS = env_int("SMS_INBOUND_WINDOW_SECONDS", 300)
+# An Open311 request or SMS with a position but no community: the nearest community centre within
+# this distance is taken (cases.locating), when no community boundary contains the point.
+MINSHENG_LOCATE_RADIUS_METRES = env_int("LOCATE_RADIUS_METRES", 1500)
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend",

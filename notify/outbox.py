@@ -122,7 +122,10 @@ def resident_text(event: CaseEvent) -> str:
         "department": case.department.name if case.department is not None else "",
     }
     if action == Action.ACCEPT:
-        return _("%(prefix)s您的诉求已受理,编号%(number)s。办理进度:%(url)s") % values
+        return (
+            _("%(prefix)s您的诉求已受理,编号%(number)s。办理进度:%(url)s(回复“查询”看进度,回复TD退订)")
+            % values
+        )
     if action == Action.REJECT:
         reason = event.public_note
         if len(reason) > MAX_REASON_IN_SMS:
@@ -139,7 +142,14 @@ def resident_text(event: CaseEvent) -> str:
             "at": _local(event.appointment_at),
         }
     if action == Action.COMPLETE:
-        return _("%(prefix)s您的诉求%(number)s已办理完成,请查看结果并评价:%(url)s") % values
+        # A feature phone opens no links: the reply digits are the way to rate (notify.inbound).
+        return (
+            _(
+                "%(prefix)s您的诉求%(number)s已办理完成。请回复数字评价:1满意,2基本满意,3不满意(将重新办理)。"
+                "查看结果:%(url)s"
+            )
+            % values
+        )
     if action == Action.REOPEN:
         return _("%(prefix)s您的诉求%(number)s将重新办理,请留意办理进度:%(url)s") % values
     if action == Action.EXTEND and case.due_at:

@@ -219,6 +219,33 @@ class ReturnForm(ReasonForm):
     )
 
 
+class LocateForm(forms.Form):
+    """确定社区: the community (and category) of a case that came without one (待定位), or a correction."""
+
+    takes_case = True
+
+    community = forms.ModelChoiceField(
+        label=_("所在社区"),
+        queryset=Community.objects.filter(is_active=True),
+        empty_label=_("请选择所在社区"),
+        error_messages={"required": _("请选择所在社区。"), "invalid_choice": _("请选择所在社区。")},
+    )
+    category = forms.ModelChoiceField(
+        label=_("诉求类型"),
+        queryset=Category.objects.filter(is_active=True),
+        empty_label=_("请选择诉求类型"),
+        error_messages={"required": _("请选择诉求类型。"), "invalid_choice": _("请选择诉求类型。")},
+    )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None and not self.is_bound:
+            if case.community.is_active:
+                self.initial.setdefault("community", case.community_id)
+            if case.category.is_active:
+                self.initial.setdefault("category", case.category_id)
+
+
 class DispatchForm(forms.Form):
     # Built with the case (web.views passes it to forms that set this): the department the
     # responsibility list (派单目录) names comes first and is chosen, and its item is shown.

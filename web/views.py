@@ -384,6 +384,13 @@ STAFF_ACTIONS = {
         forms.DispatchForm,
         lambda case, user, data, files: services.dispatch(case, by=user, department=data["department"]),
     ),
+    "locate": (
+        Action.LOCATE,
+        forms.LocateForm,
+        lambda case, user, data, files: services.locate(
+            case, by=user, community=data["community"], category=data["category"]
+        ),
+    ),
     "reassign": (
         Action.REASSIGN,
         forms.ReassignForm,
@@ -443,6 +450,7 @@ DONE_MESSAGES = {
     "accept": gettext_lazy("已受理。"),
     "reject": gettext_lazy("已不予受理,居民可在进度页面看到原因。"),
     "dispatch": gettext_lazy("已派单。"),
+    "locate": gettext_lazy("已确定社区和诉求类型,可以派单了。"),
     "reassign": gettext_lazy("已改派。"),
     "dispute": gettext_lazy("已提出派单异议,等待督办领导裁定。"),
     "rule": gettext_lazy("已裁定。"),

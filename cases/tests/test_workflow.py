@@ -37,6 +37,7 @@ EXPECTED_MOVES = {
     "reassign": ({"dispatched", "handling"}, "dispatched"),
     "dispute": ({"dispatched"}, "disputed"),
     "rule": ({"disputed"}, "dispatched"),
+    "locate": ({"submitted", "accepted"}, None),
 }
 # action: who may make it (docs/architecture.md, the moves table). "handler" is the case's own department.
 EXPECTED_WHO = {
@@ -58,6 +59,7 @@ EXPECTED_WHO = {
     "reassign": {"intake"},
     "dispute": {"handler"},
     "rule": {"supervisor"},
+    "locate": {"intake"},
 }
 ACTORS = [
     "intake",

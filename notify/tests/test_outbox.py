@@ -60,7 +60,7 @@ def test_starting_without_an_appointment_sends_nothing_new(users):
 
 def test_completion_asks_for_a_rating_and_a_reopen_says_so(users):
     case = case_in("completed", users)
-    assert "请查看结果并评价" in texts(case)[-1]
+    assert "请回复数字评价:1满意,2基本满意,3不满意" in texts(case)[-1]
     services.rate(case, score="dissatisfied", phone_last4="1234")
     assert "重新办理" in texts(case)[-1]
 
@@ -129,4 +129,4 @@ def test_a_refused_completion_queues_nothing(users):
     case = case_in("handling", users)
     with pytest.raises(Exception):
         services.complete(case, by=users["handler"], explanation="好了", before=[jpeg()], after=[])
-    assert "请查看结果并评价" not in "".join(texts(case))
+    assert "请回复数字评价" not in "".join(texts(case))

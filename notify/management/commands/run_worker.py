@@ -5,10 +5,11 @@ import logging
 import signal
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from notify import jobs, sender, wake
+from notify import inbound, jobs, sender, wake
 
 logger = logging.getLogger("minsheng.notify")
 
@@ -34,7 +35,10 @@ class Command(BaseCommand):
             if not connection.in_atomic_block:  # (tests run the command inside a transaction)
                 close_old_connections()
             try:
-                sent = sender.send_due()
+                # Received SMS first: their answers then go out in the same round. With the console
+                # backend (make run) each received text is shown beside the sent ones.
+                console = self.stdout if settings.SMS_BACKEND == "console" else None
+                sent = inbound.process_due(stream=console) + sender.send_due()
                 clock = time.monotonic()
                 if clock - last_jobs >= jobs_every:
                     close = clock - last_close >= close_every
