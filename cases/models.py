@@ -247,7 +247,7 @@ class Case(models.Model):
     sms_opt_out = models.BooleanField(_("不再接收短信"), default=False)
     # 待定位: the request named no community we could find (an SMS, an Open311 client); intake
     # sets it (Action.LOCATE). Until then the case's community is the placeholder cases.locating keeps.
-    to_locate = models.BooleanField(_("待定位"), default=False)
+    to_locate = models.BooleanField(_("待定位"), default=False, db_default=False)
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     long = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), db_index=True)

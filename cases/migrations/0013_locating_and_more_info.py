@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='case',
             name='to_locate',
-            field=models.BooleanField(default=False, verbose_name='待定位'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='待定位'),
         ),
         migrations.AddField(
             model_name='community',

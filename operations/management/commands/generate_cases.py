@@ -2,7 +2,7 @@
 
     manage.py generate_cases --cases 100000 [--days 365] [--seed 1]
 
-Cases arrive over the last `--days` days, mostly in the daytime, through the four channels, with
+Cases arrive over the last `--days` days, mostly in the daytime, through the five channels, with
 residents' age bands, help desks and volunteers when the database has them, and go through the real
 stages with believable times: accepted or rejected, dispatched (sometimes to the wrong department,
 which returns it), handled, completed with a resolution report, rated online or on a follow-up
@@ -91,12 +91,20 @@ EVENT_FIELDS = [
 RESOLUTION_FIELDS = ["id", "case_id", "event_id", "explanation", "created_at"]
 RATING_FIELDS = ["id", "case_id", "resolution_id", "score", "comment", "via", "recorded_by_id", "at"]
 # Share of cases per channel, and of 60+ / under-60 / unknown age within each channel.
-CHANNELS = [(Channel.ONLINE, 0.62), (Channel.HELP_DESK, 0.2), (Channel.PHONE, 0.11), (Channel.WALK_IN, 0.07)]
+CHANNELS = [
+    (Channel.ONLINE, 0.59),
+    (Channel.HELP_DESK, 0.2),
+    (Channel.PHONE, 0.11),
+    (Channel.WALK_IN, 0.07),
+    (Channel.SMS, 0.03),
+]
 AGES = {
     Channel.ONLINE: [(AgeBand.AGE_60_PLUS, 0.1), (AgeBand.UNDER_60, 0.7), (AgeBand.UNKNOWN, 0.2)],
     Channel.HELP_DESK: [(AgeBand.AGE_60_PLUS, 0.8), (AgeBand.UNDER_60, 0.2)],
     Channel.PHONE: [(AgeBand.AGE_60_PLUS, 0.45), (AgeBand.UNDER_60, 0.45), (AgeBand.UNKNOWN, 0.1)],
     Channel.WALK_IN: [(AgeBand.AGE_60_PLUS, 0.55), (AgeBand.UNDER_60, 0.4), (AgeBand.UNKNOWN, 0.05)],
+    # Texted from feature phones (老年机), located by intake before dispatch.
+    Channel.SMS: [(AgeBand.AGE_60_PLUS, 0.6), (AgeBand.UNDER_60, 0.2), (AgeBand.UNKNOWN, 0.2)],
 }
 # Which department usually takes a category (by code); others go to the first department.
 DEPARTMENT_OF = {
