@@ -23,7 +23,7 @@ class State(models.TextChoices):
 # Open (在办): not yet completed, so the stage's time limit runs and the case can be overdue.
 OPEN_STATES = (State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.HANDLING, State.DISPUTED)
 # Not yet closed: a completed case still waits for the resident's rating, and the volunteer who
-# submitted it follows it until then (回访). Migration 0008's partial index covers these.
+# submitted it follows it until then (回访). Migrations 0008 and 0014's partial index covers these.
 UNCLOSED_STATES = (*OPEN_STATES, State.COMPLETED)
 
 
