@@ -96,7 +96,7 @@ class PhoneLookupIn(Strict):
 
 @router.post(
     "/phone-lookup",
-    response={200: list[ResidentCaseOut], **ERRORS},
+    response={200: list[ResidentCaseOut], **ERRORS, 429: ErrorOut},
     auth=token_auth,
     tags=["help desk"],
     summary="A resident's cases by their full phone number (volunteers and staff)",

@@ -5,15 +5,19 @@ and finding a resident's cases by their phone number. Knows nothing of HTTP.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from security import counters
+
 from . import deadlines, roles, security_log, services, workflow
 from .access import PHONE_LOOKUP, record_view, visible_cases
-from .errors import InvalidMove, NotAllowed
+from .errors import InvalidMove, NotAllowed, TooManyAttempts
 from .models import (
     OPEN_STATES,
     Case,
@@ -151,6 +155,7 @@ def cases_for_phone(user, phone: str) -> list[Case]:
         phone = normalize_phone(phone)
     except ValidationError as exc:
         raise ValidationError({"phone": exc.messages}) from exc
+    _count_lookup(user)
     if roles.has_role(user, roles.VOLUNTEER, roles.INTAKE, roles.SUPERVISOR):
         qs = _base()
     else:
@@ -161,6 +166,45 @@ def cases_for_phone(user, phone: str) -> list[Case]:
         [PersonalDataAccess(user=user, case=case, at=now, via=PHONE_LOOKUP) for case in cases]
     )
     return cases
+
+
+def _count_lookup(user) -> None:
+    """Count a lookup by phone against the person's hourly limit, before it is answered.
+
+    Intake and supervisors may open every case anyway; volunteers and handlers are limited, so that
+    nobody can walk through phone numbers to collect residents' names and addresses."""
+    if roles.has_role(user, roles.INTAKE, roles.SUPERVISOR):
+        return
+    limit = settings.MINSHENG_PHONE_LOOKUPS_PER_HOUR
+    count, retry_after = counters.hit(f"phone-lookup:user:{user.pk}", 3600)
+    if count <= limit:
+        return
+    if count == limit + 1:
+        security_log.alert("phone lookup limit", target=security_log.actor(user), limit=f"{limit}/h")
+    security_log.refused(user, "look up cases by phone", "phone lookup", "hourly limit reached")
+    raise TooManyAttempts(
+        _("您在一小时内按电话号码查询的次数过多,请%(minutes)d分钟后再试;如有急需,请联系受理员。")
+        % {"minutes": max(1, (retry_after + 59) // 60)},
+        limit="phone-lookup",
+        retry_after=retry_after,
+    )
+
+
+def frequent_phone_lookups(now: datetime | None = None) -> list[dict]:
+    """Who looked up more residents by phone in the last 24 hours than MINSHENG_PHONE_LOOKUP_ALERT:
+    the warning at the top of the supervisor's access log. Each row: user, residents, lookups."""
+    since = (now or timezone.now()) - timedelta(hours=24)
+    rows = (
+        PersonalDataAccess.objects.filter(via=PHONE_LOOKUP, at__gte=since)
+        .values("user")
+        .annotate(residents=Count("case__phone", distinct=True), cases=Count("pk"))
+        .filter(residents__gt=settings.MINSHENG_PHONE_LOOKUP_ALERT)
+        .order_by("-residents")
+    )
+    users = User.objects.in_bulk([row["user"] for row in rows])
+    return [
+        {"user": users[row["user"]], "residents": row["residents"], "cases": row["cases"]} for row in rows
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

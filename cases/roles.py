@@ -14,6 +14,7 @@ INTAKE = "intake"
 HANDLER = "handler"
 SUPERVISOR = "supervisor"
 _ROLES_KEY = "_minsheng_roles"
+_DESKS_KEY = "_minsheng_desks"
 ALL = (RESIDENT, VOLUNTEER, INTAKE, HANDLER, SUPERVISOR)
 STAFF = (INTAKE, HANDLER, SUPERVISOR)
 
@@ -49,3 +50,24 @@ def department_of(user: Actor) -> int | None:
 def handles(user: Actor, department_id: int | None) -> bool:
     """Whether `user` is a handler of that department: the one rule for "a handler of this case"."""
     return department_id is not None and has_role(user, HANDLER) and department_of(user) == department_id
+
+
+def desks_of(user: Actor) -> frozenset[int]:
+    """The ids of the active help desks a volunteer works at, read once per user object."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cached = vars(user).get(_DESKS_KEY)
+    if cached is None:
+        cached = vars(user)[_DESKS_KEY] = frozenset(
+            user.help_desks.filter(is_active=True).values_list("pk", flat=True)
+        )
+    return cached
+
+
+def follows(user: Actor, case) -> bool:
+    """Whether `user` is a volunteer who follows `case` for the resident: they registered it, or it
+    belongs to one of their desks. The one rule for the moves a volunteer makes on a case; a case a
+    volunteer only found by the resident's phone number is theirs to read, not to change."""
+    if user is None or not user.is_authenticated:
+        return False
+    return case.submitted_by_id == user.pk or (case.desk_id is not None and case.desk_id in desks_of(user))

@@ -175,6 +175,10 @@ def may(user: Actor, action: str, case: Case | None = None, *, as_public: bool =
         return as_public and PUBLIC in move.who
     if move.own_department and allowed == {roles.HANDLER} and case is not None:
         return roles.handles(user, case.department_id)
+    if allowed == {roles.VOLUNTEER} and case is not None:
+        # A volunteer changes only the cases they follow (their desk's, or registered by them); a
+        # case found by the resident's phone number is read-only to them (docs/security.md).
+        return roles.follows(user, case) or (as_public and PUBLIC in move.who)
     return True
 
 

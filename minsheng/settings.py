@@ -285,6 +285,11 @@ MINSHENG_RATING_WINDOW_DAYS = env_int("RATING_WINDOW_DAYS", 7)
 MINSHENG_RATING_MAX_TRIES = 5
 MINSHENG_RATING_MAX_TRIES_PER_ADDRESS = env_int("RATING_MAX_TRIES_PER_ADDRESS", 20)
 MINSHENG_RATING_LOCK_SECONDS = 3600
+# Lookups of a resident's cases by full phone number (docs/security.md): each volunteer or handler
+# may make this many an hour, every try counted before it is answered; the supervisor's access log
+# warns about anyone who looked up more than MINSHENG_PHONE_LOOKUP_ALERT residents in 24 hours.
+MINSHENG_PHONE_LOOKUPS_PER_HOUR = env_int("PHONE_LOOKUPS_PER_HOUR", 30)
+MINSHENG_PHONE_LOOKUP_ALERT = env_int("PHONE_LOOKUP_ALERT", 15)
 # Categories whose cases are about a resident's own home (a repair in the flat, its water, power or
 # gas, the estate's services, a neighbour's noise): Open311 never publishes their position, which
 # there is the home's. Other categories' positions are published rounded to 3 decimals (~110 m).

@@ -4,13 +4,14 @@ phone and address, when and through which page, API operation or export (cases.a
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from cases import access, supervision
+from cases import access, helpdesk, supervision
 from security.bounds import BoundedDateField
 
 from .supervision import supervisor_only
@@ -79,5 +80,11 @@ def access_log(request):
     return render(
         request,
         "web/supervision/access_log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "frequent": helpdesk.frequent_phone_lookups(),
+            "alert_over": settings.MINSHENG_PHONE_LOOKUP_ALERT,
+        },
     )

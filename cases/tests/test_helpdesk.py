@@ -362,7 +362,7 @@ def test_progress_in_plain_words_names_the_department_and_the_appointment(users)
     with time_machine.travel(datetime(2024, 5, 10, 10, 0, tzinfo=SHANGHAI), tick=False):
         case = case_in("dispatched", users)
         services.set_appointment(
-            case, by=users["volunteer"], appointment_at=datetime(2024, 5, 11, 9, 0, tzinfo=SHANGHAI)
+            case, by=users["intake"], appointment_at=datetime(2024, 5, 11, 9, 0, tzinfo=SHANGHAI)
         )
         sentence = selectors.plain_progress(selectors.public_progress(case))
     assert sentence == "您的诉求已经派给物业科,维修人员明天上午9点上门。"

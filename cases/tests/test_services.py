@@ -392,6 +392,8 @@ def test_rate_refuses_an_unknown_score(users):
 
 def test_a_volunteer_records_a_follow_up_rating_without_digits(users):
     case = case_in("completed", users)
+    Case.objects.filter(pk=case.pk).update(submitted_by=users["volunteer"])
+    case.submitted_by = users["volunteer"]
     rating = services.rate(case, score="satisfied", by=users["volunteer"], via="follow_up")
     assert rating.recorded_by == users["volunteer"]
     assert "电话回访" in case.events.last().public_note

@@ -156,8 +156,9 @@ def test_submit_is_never_a_transition_from_an_existing_stage(staff, make_case):
 @pytest.mark.parametrize("action", sorted(EXPECTED_MOVES))
 def test_who_may_make_each_move(action, actor, staff, make_case, property_dept):
     state = sorted(EXPECTED_MOVES[action][0])[0]
-    case = make_case(state, department=property_dept)
     by, as_public = _who(actor, staff)
+    # A volunteer's moves are on the cases they follow: here, one they registered.
+    case = make_case(state, department=property_dept, submitted_by=staff["volunteer"])
     before = _snapshot(case)
     if actor in EXPECTED_WHO[action]:
         workflow.transition(case, action, by=by, as_public=as_public, **_extra(action))
@@ -167,6 +168,25 @@ def test_who_may_make_each_move(action, actor, staff, make_case, property_dept):
         with pytest.raises(NotAllowed):
             workflow.transition(case, action, by=by, as_public=as_public, **_extra(action))
         assert _snapshot(case) == before
+
+
+@pytest.mark.parametrize(
+    ("action", "state"),
+    [
+        (Action.APPOINT, "dispatched"),
+        (Action.FOLLOW_UP, "completed"),
+        (Action.RATE, "completed"),
+        (Action.REOPEN, "completed"),
+    ],
+)
+def test_a_volunteer_may_not_change_a_case_they_do_not_follow(action, state, staff, make_case, property_dept):
+    """Not registered by them nor at their desk (e.g. found by the resident's phone): read-only."""
+    case = make_case(state, department=property_dept)
+    before = _snapshot(case)
+    with pytest.raises(NotAllowed):
+        workflow.transition(case, action, by=staff["volunteer"], **_extra(action))
+    assert _snapshot(case) == before
+    assert action not in workflow.allowed_actions(staff["volunteer"], case)
 
 
 def test_a_handler_without_a_department_may_not_touch_a_dispatched_case(staff, make_case, property_dept):
@@ -255,11 +275,12 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "refuse_extension",
         "escalate",
     ]
-    completed = make_case("completed", department=property_dept)
+    completed = make_case("completed", department=property_dept, submitted_by=staff["volunteer"])
     assert workflow.allowed_actions(None, completed, as_public=True) == ["rate", "reopen"]
     assert workflow.allowed_actions(None, completed) == ["auto_close"]
     assert workflow.can(staff["volunteer"], Action.FOLLOW_UP, completed)
     assert not workflow.can(staff["volunteer"], Action.FOLLOW_UP, dispatched)
+    assert not workflow.can(staff["volunteer"], Action.FOLLOW_UP, make_case("completed"))
 
 
 def test_a_move_sets_only_the_fields_it_declares(staff, make_case, property_dept):
