@@ -44,6 +44,7 @@ from .validation import (
     MAX_DESCRIPTION,
     MAX_NAME,
     MAX_REASON,
+    clean_name,
     clean_text,
     normalize_phone,
 )
@@ -208,7 +209,7 @@ def submit_case(
         required=not voice_file,
     )
     voice_note = _collect(errors, "voice", voice.process_voice, voice_file) if voice_file else None
-    name = _collect(errors, "name", clean_text, name, label=_("姓名"), max_length=MAX_NAME)
+    name = _collect(errors, "name", clean_name, name, label=_("姓名"), max_length=MAX_NAME)
     if desk is not None and not (phone or "").strip():
         phone = ""  # no phone of their own: the desk's phone is the contact
     else:

@@ -46,11 +46,12 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """张** — the family name only."""
+    """张** — the first character only, and always two stars, so the mask does not tell how long the
+    name is (欧阳娜娜 and 欧文 both read 欧**)."""
     name = (name or "").strip()
     if not name:
         return ""
-    return name[0] + "*" * max(len(name) - 1, 1)
+    return name[0] + "**"
 
 
 # Unicode's control characters (category Cc: U+0000–U+001F, U+007F–U+009F) but tab, LF and CR, and
@@ -67,6 +68,19 @@ def has_control_characters(value: str) -> bool:
     return _CONTROL.search(value) is not None
 
 
+# Characters that change how text is shown without being seen: the bidirectional embeddings,
+# overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make "王小" read as "小王" in a
+# staff list, refused in every text field; and in names, every other invisible format character too
+# (zero-width space and joiners, the marks U+200E/U+200F/U+061C, word joiner, BOM), which would let
+# two different names look the same.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def has_invisible_characters(value: str) -> bool:
+    """Whether a name holds a character of Unicode's category Cf (format): invisible when shown."""
+    return any(unicodedata.category(ch) == "Cf" for ch in value)
+
+
 def has_unstorable_characters(value: str) -> bool:
     """NUL or a lone surrogate: what no database column can hold (checked before any query)."""
     return "\x00" in value or _SURROGATE.search(value) is not None
@@ -79,7 +93,7 @@ def clean_text(value: str, *, label: str, max_length: int, required: bool = True
         if required:
             raise ValidationError(_("请填写%(label)s。") % {"label": label}, code="required")
         return ""
-    if has_control_characters(value):
+    if has_control_characters(value) or _BIDI.search(value):
         raise ValidationError(
             _("%(label)s包含无法识别的控制字符,请删除后重试。") % {"label": label}, code="control"
         )
@@ -93,5 +107,15 @@ def clean_text(value: str, *, label: str, max_length: int, required: bool = True
         raise ValidationError(
             _("%(label)s中不能包含网页代码(如 <b>、<script>),请只写文字。") % {"label": label},
             code="markup",
+        )
+    return value
+
+
+def clean_name(value: str, *, label: str, max_length: int = MAX_NAME, required: bool = True) -> str:
+    """A person's name: clean_text, and no invisible characters at all (see _BIDI)."""
+    value = clean_text(value, label=label, max_length=max_length, required=required)
+    if has_invisible_characters(value):
+        raise ValidationError(
+            _("%(label)s包含看不见的特殊字符,请删除后重新输入。") % {"label": label}, code="invisible"
         )
     return value

@@ -6,7 +6,13 @@ import unicodedata
 import pytest
 from django.core.exceptions import ValidationError
 
-from cases.validation import clean_text, has_control_characters, has_unstorable_characters
+from cases.validation import (
+    clean_name,
+    clean_text,
+    has_control_characters,
+    has_unstorable_characters,
+    mask_name,
+)
 
 EVERY = [chr(code) for code in range(sys.maxunicode + 1)]
 
@@ -32,3 +38,36 @@ def test_clean_text_refuses_control_characters_with_a_plain_message():
     with pytest.raises(ValidationError, match="控制字符"):
         clean_text("a\x1bb", label="姓名", max_length=10)
     assert clean_text("  张 桂兰\n ", label="姓名", max_length=10) == "张 桂兰"
+
+
+@pytest.mark.parametrize("mark", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_bidirectional_overrides_are_refused_in_any_text(mark):
+    """ "王小\u202e" would be shown reversed in a staff list: a way to pass for someone else."""
+    with pytest.raises(ValidationError, match="控制字符"):
+        clean_text(f"楼道灯{mark}坏了", label="诉求描述", max_length=100)
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u200c", "\u200d", "\u200e", "\u2060", "\ufeff", "\u202e"])
+def test_names_with_invisible_characters_are_refused(mark):
+    with pytest.raises(ValidationError) as exc:
+        clean_name(f"小{mark}王", label="姓名")
+    assert exc.value.code in ("invisible", "control")
+    assert clean_name(" 小王 ", label="姓名") == "小王"
+    # An emoji sequence joined by U+200D is fine in a description, where it cannot pass for a person.
+    assert clean_text("家里漏水了\U0001f468\u200d\U0001f469", label="诉求描述", max_length=100)
+
+
+def test_a_masked_name_does_not_tell_its_length():
+    assert mask_name("欧阳娜娜") == mask_name("欧文") == "欧**"
+    assert mask_name("张") == "张**"
+    assert mask_name("") == ""
+
+
+def test_a_submission_with_an_invisible_name_is_refused_and_saves_nothing(users):
+    from cases.models import Case
+    from tests.support.data import submit
+
+    with pytest.raises(ValidationError) as exc:
+        submit(name="小\u200b王")
+    assert "name" in exc.value.message_dict
+    assert not Case.objects.exists()

@@ -10,7 +10,7 @@ from tests.support.data import case_in, submit
 
 from .helpers import submission, text
 
-UNICODE = "水管爆了😱👨‍👩‍👧 𠀀𪚥𠮷 \u202eالعنوان\u200f x\u0301\u0302"
+UNICODE = "水管爆了😱👨‍👩‍👧 𠀀𪚥𠮷 العنوان\u200f x\u0301\u0302"
 HOSTILE = '<script>alert("x")</script>"><img src=x onerror=alert(1)>'
 
 
@@ -24,6 +24,14 @@ def test_any_unicode_is_kept_and_shown_unchanged(client, users):
     client.force_login(users["intake"])
     page = text(client.get(f"/staff/cases/{case.number}"))
     assert UNICODE in page and "𠮷野家" in page
+
+
+def test_a_direction_override_is_refused_with_a_clear_page_and_nothing_saved(client, users):
+    """U+202E shows the rest of a line reversed: in a staff list, "王小" would pass for "小王"."""
+    response = client.post("/cases/new", submission(photos=[], name="王小\u202e"))
+    assert response.status_code == 400
+    assert "控制字符" in html.unescape(text(response))
+    assert not Case.objects.exists()
 
 
 def test_a_nul_is_refused_with_a_clear_page_and_nothing_saved(client, users):
