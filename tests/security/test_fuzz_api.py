@@ -10,6 +10,7 @@ run stays well under two minutes on two cores. `-m "not fuzz"` leaves these test
 """
 
 import itertools
+import json
 import os
 
 import pytest
@@ -18,7 +19,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.test import override_settings
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
@@ -161,3 +163,65 @@ def test_rest_api_keeps_its_contract(case, world, db):
 def test_open311_keeps_its_contract(case, world, db):
     _real_number_half_the_time(case, world)
     _call(case)
+
+
+# Beyond the documents: what an attacker sends that no schema describes (issue 26, item 5).
+# JSON of any shape and depth, and the Open311 list's parameters as any text at all (superscript
+# and full-width digits, 20-digit pages, years 1 and 9999, odd offsets): never a 500, and always
+# the caller's own error format.
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=40,
+)
+
+
+def _nested(depth: int, leaf) -> object:
+    value = leaf
+    for level in range(depth):
+        value = [value] if level % 2 else {"description": value}
+    return value
+
+
+@HYPOTHESIS
+@given(body=_JSON, depth=st.integers(min_value=0, max_value=3000))
+def test_json_of_any_shape_or_depth_gets_a_json_error_never_a_500(client, world, db, body, depth):
+    payload = json.dumps(_nested(depth, body)) if depth < 1000 else "[" * depth + "]" * depth
+    for path in ("/api/v1/cases", "/api/v1/triage"):
+        response = client.post(path, payload, content_type="application/json")
+        assert response.status_code < 500, (path, depth, response.status_code)
+        assert response["Content-Type"].startswith("application/json"), (path, response["Content-Type"])
+
+
+_PARAM_TEXT = st.text(max_size=24) | st.sampled_from(
+    [
+        "²",
+        "１０",
+        "99999999999999999999",
+        "0001-01-01",
+        "9999-12-31T23:59:59Z",
+        "2024-05-01T00:00+99:00",
+        "-1",
+    ]
+)
+
+
+@HYPOTHESIS
+@given(
+    page=_PARAM_TEXT,
+    page_size=_PARAM_TEXT,
+    start=_PARAM_TEXT,
+    end=_PARAM_TEXT,
+    fmt=st.sampled_from(["json", "xml"]),
+)
+def test_the_open311_list_answers_any_parameters_in_its_own_format(
+    client, world, db, page, page_size, start, end, fmt
+):
+    query = {"page": page, "page_size": page_size, "start_date": start, "end_date": end}
+    response = client.get(f"/open311/v2/requests.{fmt}", {k: v.replace("\x00", "") for k, v in query.items()})
+    assert response.status_code in (200, 400), (query, response.status_code)
+    assert response["Content-Type"].startswith("application/json" if fmt == "json" else "text/xml"), (
+        query,
+        response["Content-Type"],
+    )
