@@ -110,6 +110,11 @@ def suggestion_for(case: Case) -> Suggestion:
     return suggest(case.category, case.description)
 
 
+def check_may_classify(case: Case, *, by: Actor) -> None:
+    """Raise unless `by` may set the case's type and priority now (who may see the suggestion)."""
+    workflow.check_move(case, Action.CLASSIFY, by=by)
+
+
 def _stage_started_at(case: Case) -> datetime | None:
     """When the case's running time limit began: the latest move into its stage. On-site handling
     runs under the dispatch's limit, so for it the latest dispatch, 改派, ruling or 重办."""
