@@ -7,6 +7,8 @@ Every mark and decision is a staff-only event of the workflow (MARK_UNREASONABLE
 DECLINE_SIGN_OFF); the stage never changes. Knows nothing of HTTP.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -158,7 +160,7 @@ def _decide(
             private = _("不确认不合理诉求(%(what)s),照常计入部门考核") % {"what": what}
         if note:
             private += _("。意见:%(note)s") % {"note": note}
-    changes = {"excluded_from_rates": True} if status == Status.SIGNED_OFF else {}
+    changes: dict[str, Any] = {"excluded_from_rates": True} if status == Status.SIGNED_OFF else {}
     with transaction.atomic():
         decided = UnreasonableMark.objects.filter(pk=pending.pk, status=Status.PENDING).update(
             status=status, decided_by=account, decided_at=now, decision_note=note
