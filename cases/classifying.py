@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from . import deadlines, workflow
-from .models import Case, CaseEvent, Category, Priority, RequestType
+from .models import PRIORITY_ORDER, Case, CaseEvent, Category, Priority, RequestType
 from .roles import Actor
 from .services import stored_language
 from .validation import MAX_REASON, clean_text
@@ -190,5 +190,6 @@ def classify(case: Case, *, by: Actor, request_type: str, priority: str, note: s
         private_note=private,
         request_type=request_type,
         priority=priority,
+        priority_rank=PRIORITY_ORDER.index(Priority(priority)),
         due_at=due_at,
     )

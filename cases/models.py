@@ -309,6 +309,9 @@ class Case(models.Model):
     priority = models.CharField(
         _("紧急程度"), max_length=8, choices=Priority.choices, default=Priority.NORMAL, db_default="normal"
     )
+    # The priority's place in PRIORITY_ORDER (0 应急, 1 重点, 2 常规), kept with it by CLASSIFY: the
+    # queues order by it, read on PostgreSQL from the open cases' partial index (migration 0016).
+    priority_rank = models.PositiveSmallIntegerField(default=2, db_default=2)
     # 不合理诉求 signed off by a supervisor (cases.fairness): left out of the departments' rates.
     excluded_from_rates = models.BooleanField(_("不计入考核"), default=False, db_default=False)
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
@@ -337,7 +340,8 @@ class CaseEvent(models.Model):
     """One change to a case: the public progress and the audit trail are both read from these."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
-    action = models.CharField(_("动作"), max_length=16)
+    # Wide enough for every Action value ("mark_unreasonable" is 17).
+    action = models.CharField(_("动作"), max_length=24)
     from_state = models.CharField(max_length=16, choices=State.choices, blank=True)
     to_state = models.CharField(max_length=16, choices=State.choices)
     at = models.DateTimeField(_("时间"), db_index=True)

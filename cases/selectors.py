@@ -3,8 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Case as Choose
-from django.db.models import IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,7 +12,6 @@ from . import roles, workflow
 from .access import visible_cases
 from .models import (
     OPEN_STATES,
-    PRIORITY_ORDER,
     UNCLOSED_STATES,
     Attachment,
     Case,
@@ -169,18 +167,9 @@ def public_progress(case: Case) -> Progress:
     )
 
 
-def priority_rank():
-    """0 for 应急, 1 for 重点, 2 for 常规: ordering by it puts 应急 cases first in every queue."""
-    return Choose(
-        *(When(priority=p, then=Value(i)) for i, p in enumerate(PRIORITY_ORDER)),
-        default=Value(len(PRIORITY_ORDER)),
-        output_field=IntegerField(),
-    )
-
-
 def by_priority(qs: QuerySet[Case], *then: str) -> QuerySet[Case]:
     """`qs` with 应急 cases first, then 重点, then the rest, each in the order `then`."""
-    return qs.annotate(priority_rank=priority_rank()).order_by("priority_rank", *then)
+    return qs.order_by("priority_rank", *then)
 
 
 def filter_queue(qs: QuerySet[Case], *, priority: str = "", request_type: str = "") -> QuerySet[Case]:

@@ -154,7 +154,7 @@ TRANSITIONS: dict[str, Move] = {
     # 诉求性质 and 紧急程度 (issue 24): intake sets them while the case is open; staff-only, the stage
     # stays, and the running stage's deadline follows the new priority (cases.classifying).
     Action.CLASSIFY: _move(
-        [*OPEN_STATES], None, [roles.INTAKE], fields=["request_type", "priority", "due_at"]
+        [*OPEN_STATES], None, [roles.INTAKE], fields=["request_type", "priority", "priority_rank", "due_at"]
     ),
     # 不合理诉求 (issue 24): intake marks a case (a reason from the list, or a duplicate); a supervisor
     # other than the one who marked it signs the mark off (the case leaves the departments' rates) or

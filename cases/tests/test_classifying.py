@@ -176,3 +176,11 @@ def test_a_normal_dispatch_sends_the_department_nothing(users):
     _mobile_department()
     case_in("dispatched", users)
     assert not Message.objects.filter(recipient="13900009999").exists()
+
+
+def test_every_action_fits_the_event_column():
+    """SQLite does not enforce a CharField's length; PostgreSQL refuses the event (a lost move)."""
+    from cases.workflow import Action
+
+    longest = max(len(action) for action in Action.values)
+    assert longest <= CaseEvent._meta.get_field("action").max_length
