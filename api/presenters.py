@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils import timezone
 
-from cases.models import Attachment, Case, CaseEvent, State
+from cases.models import Attachment, Case, CaseEvent, Priority, RequestType, State
 from cases.selectors import STAGE_OF_STATE, Progress, stage_labels
 from cases.workflow import Action
 
@@ -45,6 +45,16 @@ def action_label(action: str) -> str:
         return action
 
 
+def kind_data(case: Case) -> dict:
+    """诉求性质 and 紧急程度, on every case the API returns."""
+    return {
+        "type": case.request_type,
+        "type_label": str(RequestType(case.request_type).label),
+        "priority": case.priority,
+        "priority_label": str(Priority(case.priority).label),
+    }
+
+
 def event_data(event: CaseEvent) -> dict:
     """One public timeline row. The private note never leaves the server."""
     return {
@@ -79,6 +89,7 @@ def progress_data(progress: Progress) -> dict:
         "stage_label": stage_label(progress.stage),
         "state": case.state,
         "state_label": str(State(case.state).label),
+        **kind_data(case),
         "submitted_at": local(case.submitted_at),
         "updated_at": local(case.updated_at),
         "due_at": local(case.due_at),
@@ -113,6 +124,7 @@ def submitted_data(case: Case) -> dict:
         "due_at": local(case.due_at),
         "category": code_name(case.category),
         "community": code_name(case.community),
+        **kind_data(case),
     }
 
 
@@ -124,6 +136,7 @@ def queue_item(case: Case) -> dict:
         "state": case.state,
         "state_label": str(State(case.state).label),
         "stage": STAGE_OF_STATE[State(case.state)],
+        **kind_data(case),
         "category": code_name(case.category),
         "community": code_name(case.community),
         "department": code_name(case.department) if case.department_id else None,

@@ -99,6 +99,14 @@ class SubmittedOut(Schema):
     due_at: datetime | None
     category: CodeName
     community: CodeName
+    type: Literal["complaint", "help", "enquiry", "suggestion"] = Field(
+        description="诉求性质: 投诉 complaint, 求助 help, 咨询 enquiry, 建议 suggestion (set by intake)"
+    )
+    type_label: str
+    priority: Literal["urgent", "high", "normal"] = Field(
+        description="紧急程度: 应急 urgent (first in every queue), 重点 high, 常规 normal (set by intake)"
+    )
+    priority_label: str
 
 
 class StageOut(Schema):
@@ -145,6 +153,14 @@ class ProgressOut(Schema):
     stage_label: str
     state: str
     state_label: str
+    type: Literal["complaint", "help", "enquiry", "suggestion"] = Field(
+        description="诉求性质: 投诉 complaint, 求助 help, 咨询 enquiry, 建议 suggestion (set by intake)"
+    )
+    type_label: str
+    priority: Literal["urgent", "high", "normal"] = Field(
+        description="紧急程度: 应急 urgent (first in every queue), 重点 high, 常规 normal (set by intake)"
+    )
+    priority_label: str
     submitted_at: datetime
     updated_at: datetime
     due_at: datetime | None
@@ -195,6 +211,14 @@ class QueueItemOut(Schema):
     state: str
     state_label: str
     stage: str
+    type: Literal["complaint", "help", "enquiry", "suggestion"] = Field(
+        description="诉求性质: 投诉 complaint, 求助 help, 咨询 enquiry, 建议 suggestion (set by intake)"
+    )
+    type_label: str
+    priority: Literal["urgent", "high", "normal"] = Field(
+        description="紧急程度: 应急 urgent (first in every queue), 重点 high, 常规 normal (set by intake)"
+    )
+    priority_label: str
     category: CodeName
     community: CodeName
     department: CodeName | None

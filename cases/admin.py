@@ -11,6 +11,7 @@ from .models import (
     Case,
     CaseEvent,
     Category,
+    CategoryPriorityLimit,
     Community,
     Department,
     Extension,
@@ -18,6 +19,8 @@ from .models import (
     PersonalDataAccess,
     ResponsibilityItem,
     StaffProfile,
+    UnreasonableMark,
+    UnreasonableReason,
 )
 
 
@@ -28,8 +31,16 @@ class CommunityAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
 
 
+class CategoryPriorityLimitInline(admin.TabularInline):
+    """应急 / 重点 time limits of the category (e.g. 应急 路灯: 2 hours to handle); empty keeps its own."""
+
+    model = CategoryPriorityLimit
+    extra = 0
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    inlines = [CategoryPriorityLimitInline]
     list_display = [
         "name",
         "code",
@@ -161,3 +172,28 @@ class ResponsibilityItemAdmin(admin.ModelAdmin):
     list_filter = ["category", "department", "community", "is_active"]
     search_fields = ["text", "keywords"]
     date_hierarchy = "effective_from"
+
+
+@admin.register(UnreasonableReason)
+class UnreasonableReasonAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "sort", "is_active"]
+    list_editable = ["sort", "is_active"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(UnreasonableMark)
+class UnreasonableMarkAdmin(admin.ModelAdmin):
+    """Read-only: marks are made and signed off through the workflow (cases.fairness)."""
+
+    list_display = ["case", "kind", "reason", "status", "marked_by", "marked_at", "decided_by", "decided_at"]
+    list_filter = ["status", "kind", "reason"]
+    search_fields = ["case__number"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

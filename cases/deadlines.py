@@ -2,7 +2,8 @@
 
 Working time is Monday to Friday within settings.MINSHENG_WORKING_HOURS (Asia/Shanghai), except
 the CalendarDay rows: a public holiday on a weekday is not worked, a make-up working day (调休) on
-a weekend is. Urgent categories (停水停电) count plain clock hours. Knows nothing of HTTP.
+a weekend is. Urgent categories (停水停电) and 应急 cases count plain clock hours. A category may
+have its own limits per priority (CategoryPriorityLimit: 应急 路灯, 2 hours). Knows nothing of HTTP.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from .models import CalendarDay, Case, Category, State
+from .models import CalendarDay, Case, Category, CategoryPriorityLimit, Priority, State
 
 # Far enough for any real limit; stops a calendar with no working day at all from looping forever.
 MAX_DAYS = 3 * 366
@@ -121,16 +122,38 @@ STAGE_LIMITS: dict[str, str] = {
 }
 
 
-def limit_hours(category: Category, state: str) -> int | None:
-    """The category's time limit for a stage, in hours; None for a stage without one."""
+def limit_hours(category: Category, state: str, priority: str = Priority.NORMAL) -> int | None:
+    """The category's time limit for a stage at a priority, in hours; None for a stage without one."""
     field = STAGE_LIMITS.get(state)
     if field == RULING_LIMIT:
         return getattr(settings, "MINSHENG_DISPUTE_RULING_HOURS", DEFAULT_RULING_HOURS)
-    return getattr(category, field) if field else None
+    if not field:
+        return None
+    if priority != Priority.NORMAL:
+        # Read only for 应急 and 重点 cases: a queue of 常规 ones costs no query per row.
+        own = (
+            CategoryPriorityLimit.objects.filter(category_id=category.pk, priority=priority)
+            .values_list(field, flat=True)
+            .first()
+        )
+        if own is not None:
+            return own
+    return getattr(category, field)
 
 
-def add_limit(category: Category, start: datetime, hours: float, calendar: WorkCalendar | None = None):
-    if category.is_urgent:
+def counts_clock_hours(category: Category, priority: str = Priority.NORMAL) -> bool:
+    """Urgent categories and 应急 cases count plain hours, nights and holidays included."""
+    return category.is_urgent or priority == Priority.URGENT
+
+
+def add_limit(
+    category: Category,
+    start: datetime,
+    hours: float,
+    calendar: WorkCalendar | None = None,
+    priority: str = Priority.NORMAL,
+):
+    if counts_clock_hours(category, priority):
         return start + timedelta(hours=hours)
     return (calendar or WorkCalendar()).add_working_hours(start, hours)
 
@@ -142,16 +165,16 @@ def stage_due_at(case: Case, target: str, start: datetime) -> datetime | None:
     the dispatch deadline); a reopened case (重办) gets a fresh one. A finished case keeps the
     deadline of its last stage, so one can still tell whether it was finished in time.
     """
-    hours = limit_hours(case.category, target)
+    hours = limit_hours(case.category, target, case.priority)
     if hours is None:
         return case.due_at
-    return add_limit(case.category, start, hours)
+    return add_limit(case.category, start, hours, priority=case.priority)
 
 
 def running_due_at(case: Case) -> datetime | None:
     """The deadline of the case's stage while its time limit runs; None when none runs (no
     deadline, or a stage after completion, which keeps its last deadline for the record)."""
-    if limit_hours(case.category, case.state) is None:
+    if STAGE_LIMITS.get(case.state) is None:
         return None
     return case.due_at
 
@@ -171,9 +194,9 @@ def due_status(case: Case, now: datetime | None = None, calendar: WorkCalendar |
     now = now or timezone.now()
     if due <= now:
         return DueStatus.OVERDUE
-    hours = limit_hours(case.category, case.state) or 0
+    hours = limit_hours(case.category, case.state, case.priority) or 0
     threshold = hours * settings.MINSHENG_DUE_SOON_FRACTION
-    if case.category.is_urgent:
+    if counts_clock_hours(case.category, case.priority):
         remaining = (due - now).total_seconds() / 3600
     else:
         remaining = (calendar or WorkCalendar()).working_hours_between(now, due)

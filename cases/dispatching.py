@@ -202,11 +202,11 @@ def _remaining_deadline(case: Case, disputed: Dispute, now: datetime) -> datetim
     ruling is not counted against it), at least one working hour."""
     if disputed.due_before is None:
         return deadlines.stage_due_at(case, "dispatched", now)
-    if case.category.is_urgent:
+    if deadlines.counts_clock_hours(case.category, case.priority):
         left = (disputed.due_before - disputed.raised_at).total_seconds() / 3600
     else:
         left = deadlines.WorkCalendar().working_hours_between(disputed.raised_at, disputed.due_before)
-    return deadlines.add_limit(case.category, now, max(left, 1.0))
+    return deadlines.add_limit(case.category, now, max(left, 1.0), priority=case.priority)
 
 
 def rule(

@@ -48,6 +48,27 @@ class Score(models.TextChoices):
     DISSATISFIED = "dissatisfied", _("不满意")
 
 
+class RequestType(models.TextChoices):
+    """What a request is (诉求性质): set by intake, suggested from the category and the words."""
+
+    COMPLAINT = "complaint", _("投诉")
+    HELP = "help", _("求助")
+    ENQUIRY = "enquiry", _("咨询")
+    SUGGESTION = "suggestion", _("建议")
+
+
+class Priority(models.TextChoices):
+    """How urgent a case is (紧急程度). 应急 cases come first in every queue and count clock hours."""
+
+    URGENT = "urgent", _("应急")
+    HIGH = "high", _("重点")
+    NORMAL = "normal", _("常规")
+
+
+# Queue order: 应急 first, then 重点, then 常规 (cases.selectors.priority_rank).
+PRIORITY_ORDER = (Priority.URGENT, Priority.HIGH, Priority.NORMAL)
+
+
 class Community(models.Model):
     code = models.SlugField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=64, unique=True)
@@ -99,6 +120,39 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CategoryPriorityLimit(models.Model):
+    """A category's time limits for one priority (e.g. 应急 路灯: 2 hours from dispatch to done).
+
+    An empty limit keeps the category's own. Without a row the category's limits apply to every
+    priority; 应急 cases count clock hours whatever the category (cases.deadlines).
+    """
+
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="priority_limits", verbose_name=_("诉求类型")
+    )
+    priority = models.CharField(_("紧急程度"), max_length=8, choices=Priority.choices)
+    accept_limit_hours = models.PositiveIntegerField(
+        _("受理时限(小时)"), null=True, blank=True, help_text=_("留空:沿用诉求类型的受理时限。")
+    )
+    dispatch_limit_hours = models.PositiveIntegerField(
+        _("派单时限(小时)"), null=True, blank=True, help_text=_("留空:沿用诉求类型的派单时限。")
+    )
+    time_limit_hours = models.PositiveIntegerField(
+        _("办理时限(小时)"), null=True, blank=True, help_text=_("留空:沿用诉求类型的办理时限。")
+    )
+
+    class Meta:
+        ordering = ["category", "priority"]
+        verbose_name = _("按紧急程度的时限")
+        verbose_name_plural = _("按紧急程度的时限")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "priority"], name="category_priority_limit_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.get_priority_display()}"
 
 
 class Department(models.Model):
@@ -248,6 +302,18 @@ class Case(models.Model):
     # 待定位: the request named no community we could find (an SMS, an Open311 client); intake
     # sets it (Action.LOCATE). Until then the case's community is the placeholder cases.locating keeps.
     to_locate = models.BooleanField(_("待定位"), default=False, db_default=False)
+    # 诉求性质 and 紧急程度 (issue 24), set by intake (Action.CLASSIFY).
+    request_type = models.CharField(
+        _("诉求性质"), max_length=16, choices=RequestType.choices, default=RequestType.HELP, db_default="help"
+    )
+    priority = models.CharField(
+        _("紧急程度"), max_length=8, choices=Priority.choices, default=Priority.NORMAL, db_default="normal"
+    )
+    # The priority's place in PRIORITY_ORDER (0 应急, 1 重点, 2 常规), kept with it by CLASSIFY: the
+    # queues order by it, read on PostgreSQL from the open cases' partial index (migration 0016).
+    priority_rank = models.PositiveSmallIntegerField(default=2, db_default=2)
+    # 不合理诉求 signed off by a supervisor (cases.fairness): left out of the departments' rates.
+    excluded_from_rates = models.BooleanField(_("不计入考核"), default=False, db_default=False)
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     long = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), db_index=True)
@@ -274,7 +340,8 @@ class CaseEvent(models.Model):
     """One change to a case: the public progress and the audit trail are both read from these."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
-    action = models.CharField(_("动作"), max_length=16)
+    # Wide enough for every Action value ("mark_unreasonable" is 17).
+    action = models.CharField(_("动作"), max_length=24)
     from_state = models.CharField(max_length=16, choices=State.choices, blank=True)
     to_state = models.CharField(max_length=16, choices=State.choices)
     at = models.DateTimeField(_("时间"), db_index=True)
@@ -627,3 +694,79 @@ class Dispute(models.Model):
     @property
     def cites_item(self) -> bool:
         return self.item_id is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# 不合理诉求 (issue 24): intake marks a case, a supervisor signs the mark off or declines it.
+
+
+class UnreasonableReason(models.Model):
+    """One reason on the list intake picks from when marking a case 不合理诉求 (data, edited in the admin)."""
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    sort = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["sort", "code"]
+        verbose_name = _("不合理诉求原因")
+        verbose_name_plural = _("不合理诉求原因")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnreasonableMark(models.Model):
+    """Intake's mark that a case is unreasonable (or a duplicate), and a supervisor's decision on it.
+
+    Signed off, the case leaves the departments' on-time, resolution and satisfaction rates
+    (Case.excluded_from_rates, stats.facts); declined, it counts as any other. A case has at most
+    one pending mark; a declined one may be followed by a new mark.
+    """
+
+    class Kind(models.TextChoices):
+        UNREASONABLE = "unreasonable", _("不合理诉求")
+        DUPLICATE = "duplicate", _("重复诉求")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        SIGNED_OFF = "signed_off", _("已确认")
+        DECLINED = "declined", _("未确认")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="unreasonable_marks")
+    kind = models.CharField(_("标记类型"), max_length=16, choices=Kind.choices)
+    reason = models.ForeignKey(
+        UnreasonableReason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("原因"),
+    )
+    duplicate_of = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("重复于")
+    )
+    note = models.TextField(_("说明"), max_length=500, blank=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    marked_at = models.DateTimeField(_("标记时间"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("确认意见"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["marked_at", "id"]
+        verbose_name = _("不合理诉求标记")
+        verbose_name_plural = _("不合理诉求标记")
+        constraints = [
+            # One pending mark per case: two marks at once, one is refused by the database.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="unreasonable_mark_one_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.status}"

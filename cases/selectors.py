@@ -10,7 +10,17 @@ from django.utils.translation import gettext_lazy
 
 from . import roles, workflow
 from .access import visible_cases
-from .models import OPEN_STATES, UNCLOSED_STATES, Attachment, Case, CaseEvent, Resolution, State
+from .models import (
+    OPEN_STATES,
+    UNCLOSED_STATES,
+    Attachment,
+    Case,
+    CaseEvent,
+    Priority,
+    RequestType,
+    Resolution,
+    State,
+)
 from .validation import mask_name
 from .workflow import Action
 
@@ -157,8 +167,22 @@ def public_progress(case: Case) -> Progress:
     )
 
 
+def by_priority(qs: QuerySet[Case], *then: str) -> QuerySet[Case]:
+    """`qs` with 应急 cases first, then 重点, then the rest, each in the order `then`."""
+    return qs.order_by("priority_rank", *then)
+
+
+def filter_queue(qs: QuerySet[Case], *, priority: str = "", request_type: str = "") -> QuerySet[Case]:
+    """A queue narrowed to one priority and/or one type; an unknown value narrows nothing."""
+    if priority in Priority.values:
+        qs = qs.filter(priority=priority)
+    if request_type in RequestType.values:
+        qs = qs.filter(request_type=request_type)
+    return qs
+
+
 def queue(user) -> QuerySet[Case]:
-    """The cases waiting for this user's next move, oldest first."""
+    """The cases waiting for this user's next move: 应急 first, then 重点, each oldest first."""
     qs = visible_cases(user)
     states: tuple[str, ...]
     if roles.has_role(user, roles.INTAKE):
@@ -172,7 +196,7 @@ def queue(user) -> QuerySet[Case]:
         states = UNCLOSED_STATES
     else:
         return qs.none()
-    return qs.filter(state__in=states).order_by("submitted_at", "id")
+    return by_priority(qs.filter(state__in=states), "submitted_at", "id")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from . import deadlines, hooks, roles, security_log
 from .errors import Conflict, InvalidMove, NotAllowed
-from .models import OPEN_STATES, Case, CaseEvent, State
+from .models import OPEN_STATES, UNCLOSED_STATES, Case, CaseEvent, State
 from .roles import Actor
 
 # Who may make a move. Besides the role names: PUBLIC is a resident proving the case is theirs
@@ -49,6 +49,11 @@ class Action(models.TextChoices):
     DISPUTE = "dispute", gettext_lazy("派单异议")
     RULE = "rule", gettext_lazy("异议裁定")
     LOCATE = "locate", gettext_lazy("确定社区")
+    # Issue 24: 诉求性质 and 紧急程度 (cases.classifying); 不合理诉求 and its sign-off (cases.fairness).
+    CLASSIFY = "classify", gettext_lazy("确定性质和紧急程度")
+    MARK_UNREASONABLE = "mark_unreasonable", gettext_lazy("标记不合理诉求")
+    SIGN_OFF = "sign_off", gettext_lazy("确认不合理诉求")
+    DECLINE_SIGN_OFF = "decline_sign_off", gettext_lazy("不确认不合理诉求")
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,19 @@ TRANSITIONS: dict[str, Move] = {
     Action.LOCATE: _move(
         [S.SUBMITTED, S.ACCEPTED], None, [roles.INTAKE], fields=["community", "category", "to_locate"]
     ),
+    # 诉求性质 and 紧急程度 (issue 24): intake sets them while the case is open; staff-only, the stage
+    # stays, and the running stage's deadline follows the new priority (cases.classifying).
+    Action.CLASSIFY: _move(
+        [*OPEN_STATES], None, [roles.INTAKE], fields=["request_type", "priority", "priority_rank", "due_at"]
+    ),
+    # 不合理诉求 (issue 24): intake marks a case (a reason from the list, or a duplicate); a supervisor
+    # other than the one who marked it signs the mark off (the case leaves the departments' rates) or
+    # declines it. Staff-only; the stage stays (cases.fairness).
+    Action.MARK_UNREASONABLE: _move([*UNCLOSED_STATES, S.CLOSED], None, [roles.INTAKE]),
+    Action.SIGN_OFF: _move(
+        [*UNCLOSED_STATES, S.CLOSED], None, [roles.SUPERVISOR], fields=["excluded_from_rates"]
+    ),
+    Action.DECLINE_SIGN_OFF: _move([*UNCLOSED_STATES, S.CLOSED], None, [roles.SUPERVISOR]),
 }
 
 

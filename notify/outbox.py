@@ -8,6 +8,7 @@ back never sends one. The worker (notify.sender) sends them afterwards.
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -15,7 +16,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cases.models import Case, CaseEvent
+from cases import roles
+from cases.models import Case, CaseEvent, Priority
 from cases.validation import mask_phone, normalize_phone
 from cases.workflow import Action
 
@@ -175,6 +177,8 @@ def on_case_event(event: CaseEvent) -> None:
         if event.action == Action.ESCALATE:
             _queue_escalation(event)
             return
+        if case.priority == Priority.URGENT and event.action in _URGENT_TOLD:
+            _queue_urgent(event)
         if not event.is_public:
             return
         text = resident_text(event)
@@ -210,6 +214,54 @@ def _queue_escalation(event: CaseEvent) -> None:
         "url": staff_url(case),
     }
     queue(key=f"event:{event.pk}", channel=Channel.SMS, recipient=number, text=text, case=case, event=event)
+
+
+# The moves after which the department that has an 应急 case is told at once: it was handed the case,
+# or the case it has became 应急.
+_URGENT_TOLD = frozenset({Action.DISPATCH, Action.REASSIGN, Action.RULE, Action.CLASSIFY})
+
+
+def _queue_urgent(event: CaseEvent) -> None:
+    """应急: the department that has the case hears of it at once: an SMS to its phone (when a
+    mobile) and an e-mail to each of its active handlers who has an address. Once per department
+    (the outbox key), however often the case is reclassified."""
+    case = event.case
+    department = case.department
+    if department is None:
+        return
+    text = _(
+        "%(prefix)s应急诉求%(number)s(%(category)s,%(community)s)已派给%(department)s,请立即处理。%(url)s"
+    ) % {
+        "prefix": _prefix(),
+        "number": case.number,
+        "category": case.category.name,
+        "community": case.community.name,
+        "department": department.name,
+        "url": staff_url(case),
+    }
+    key = f"urgent:{case.pk}:{department.pk}"
+    number = mobile(department.phone)
+    if number:
+        queue(key=key, channel=Channel.SMS, recipient=number, text=text, case=case, event=event)
+    handlers = (
+        User.objects.filter(
+            is_active=True, groups__name=roles.HANDLER, staff_profile__department_id=department.pk
+        )
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    subject = _("%(prefix)s应急诉求%(number)s") % {"prefix": _prefix(), "number": case.number}
+    for email in handlers:
+        queue(
+            key=key,
+            channel=Channel.EMAIL,
+            recipient=email,
+            subject=subject,
+            text=text,
+            case=case,
+            event=event,
+        )
 
 
 def queue_reminder(case: Case, *, now: datetime | None = None) -> Message | None:

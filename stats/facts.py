@@ -32,6 +32,7 @@ CASE_VALUES = (
     "submitted_by_id",
     "due_at",
     "state",
+    "excluded_from_rates",
 )
 FACT_FIELDS = [f.name for f in CaseFact._meta.concrete_fields if f.name != "case"]
 _COLUMN_INDEX = {name: i for i, name in enumerate(COLUMNS)}
@@ -85,7 +86,7 @@ def compute(case: dict, events, rating: tuple[str, datetime | None]) -> dict:
     # The department's time: from the dispatch that led to the first completion.
     handed_at = max((d for d in dispatches if d <= completed_at), default=None) if completed else None
     score, feedback_at = rating
-    return {
+    fact = {
         "day": local_day(case["submitted_at"]),
         "community": case["community_id"] or 0,
         "category": case["category_id"] or 0,
@@ -109,7 +110,15 @@ def compute(case: dict, events, rating: tuple[str, datetime | None]) -> dict:
         "dispatch_minutes": _minutes(accepted_at, first.get(Action.DISPATCH)),
         "complete_minutes": _minutes(handed_at, completed_at),
         "feedback_at": feedback_at,
+        "excluded": bool(case.get("excluded_from_rates")),
     }
+    if fact["excluded"]:
+        # 不合理诉求 signed off by a supervisor (cases.fairness): the one place where such a case
+        # leaves the departments' resolution, satisfaction and on-time rates, numerators and
+        # denominators alike. It still counts as received (and responded); its stage times and
+        # returns stay. The dashboard's definitions say so (stats.selectors._rates).
+        fact.update(accepted=False, completed=False, resolved=False, on_time=False, late=False, score="")
+    return fact
 
 
 def contribution(fact: dict) -> tuple[tuple, list[int]]:
@@ -134,6 +143,7 @@ def contribution(fact: dict) -> tuple[tuple, list[int]]:
         "returns": fact["returns"],
         "extended": fact["extensions"] > 0,
         "extensions": fact["extensions"],
+        "excluded": fact["excluded"],
     }
     for name, value in values.items():
         vector[_COLUMN_INDEX[name]] = int(value)
@@ -219,6 +229,7 @@ def _case_values(case: Case) -> dict:
         "submitted_by_id": case.submitted_by_id,
         "due_at": case.due_at,
         "state": case.state,
+        "excluded_from_rates": case.excluded_from_rates,
     }
 
 

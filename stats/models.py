@@ -36,6 +36,8 @@ COUNTERS = [
     "returns",
     "extended",
     "extensions",
+    # 不合理诉求 signed off (cases.fairness): counted on their own line, out of the rates.
+    "excluded",
 ]
 HISTOGRAM = [f"{stage}_{i}" for stage in STAGES for i in range(BUCKET_COUNT)]
 COLUMNS = COUNTERS + HISTOGRAM
@@ -102,6 +104,8 @@ class CaseFact(models.Model):
     accept_minutes = models.PositiveIntegerField(null=True)
     dispatch_minutes = models.PositiveIntegerField(null=True)
     complete_minutes = models.PositiveIntegerField(null=True)
+    # 不合理诉求 signed off: out of the rates (stats.facts.compute clears what they count in).
+    excluded = models.BooleanField(default=False, db_default=False)
     # When the resident last answered 不满意: the feedback list, newest first.
     feedback_at = models.DateTimeField(null=True, db_index=True)
 

@@ -57,6 +57,7 @@ METRICS: dict[str, Q] = {
     "returned": Q(returns__gt=0),
     "extended": Q(extensions__gt=0),
     "feedback": Q(feedback_at__isnull=False),
+    "excluded": Q(excluded=True),
 }
 METRIC_LABELS = {
     "received": gettext_lazy("收到的诉求"),
@@ -75,6 +76,7 @@ METRIC_LABELS = {
     "returned": gettext_lazy("被退单过"),
     "extended": gettext_lazy("延期过"),
     "feedback": gettext_lazy("不满意反馈"),
+    "excluded": gettext_lazy("不合理诉求(已确认,不计入考核)"),
     "overdue": gettext_lazy("当前超时未办结"),
 }
 
@@ -444,6 +446,7 @@ def dashboard(filters: Filters, *, now: datetime | None = None) -> dict:
         "speed_total": speed_total,
         "overdue": sum(overdue.values()),
         "feedback": feedback(filters),
+        "excluded_definition": EXCLUDED_DEFINITION,
     }
 
 
@@ -459,6 +462,16 @@ def _rate(key, label, numerator, denominator, definition, filters, num_metric, d
         numerator_query=filters.query(metric=num_metric) if num_metric else "",
         denominator_query=filters.query(metric=den_metric) if den_metric else "",
     )
+
+
+# What leaves the rates (stats.facts.compute, the one place that does it).
+EXCLUDED_DEFINITION = gettext_lazy(
+    "受理员标记为不合理诉求(原因从列表中选择)或重复诉求、并经另一位督办领导确认的诉求,"
+    "不计入解决率、满意率和按时办结率,分子和分母都不计;也不计入“已受理”“已办理完成”“已评价”"
+    "及各项评价的件数。它们仍计入“收到的诉求”和“已响应”,在“不合理诉求(已确认,不计入考核)”一行单独统计。"
+    "标记未确认或被督办领导不确认的诉求照常计入。"
+)
+EXCLUDED_NOTE = gettext_lazy("不含经督办领导确认的不合理诉求和重复诉求。")
 
 
 def _rates(t: dict, filters: Filters) -> list[Rate]:
@@ -479,7 +492,8 @@ def _rates(t: dict, filters: Filters) -> list[Rate]:
             _("解决率"),
             t["resolved"],
             t["accepted"],
-            _("当前处于“办理完成”或“已办结”的诉求 ÷ 已受理的诉求(不含不予受理)。重办中的诉求不算已解决。"),
+            _("当前处于“办理完成”或“已办结”的诉求 ÷ 已受理的诉求(不含不予受理)。重办中的诉求不算已解决。")
+            + str(EXCLUDED_NOTE),
             filters,
             "resolved",
             "accepted",
@@ -492,7 +506,8 @@ def _rates(t: dict, filters: Filters) -> list[Rate]:
             _(
                 "(满意件数 × 1 + 基本满意件数 × 0.9)÷ 已评价的诉求。线上评价和电话回访同样计入;"
                 "一件诉求重办后再次评价的,只计最后一次评价。"
-            ),
+            )
+            + str(EXCLUDED_NOTE),
             filters,
             "",
             "rated",
@@ -502,7 +517,7 @@ def _rates(t: dict, filters: Filters) -> list[Rate]:
             _("按时办结率"),
             t["on_time"],
             t["completed"],
-            _("首次办理完成不晚于办理时限的诉求 ÷ 已办理完成过的诉求。"),
+            _("首次办理完成不晚于办理时限的诉求 ÷ 已办理完成过的诉求。") + str(EXCLUDED_NOTE),
             filters,
             "on_time",
             "completed",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, deadlines, dispatching, roles, supervision
+from cases import access, deadlines, dispatching, fairness, roles, selectors, supervision
 from cases.errors import Conflict, InvalidMove
 from cases.models import Extension
 from cases.validation import MAX_REASON
@@ -63,16 +63,19 @@ def supervisor_only(view):
 def overview(request):
     now = timezone.now()
     calendar = deadlines.WorkCalendar()
+    # 应急 cases first in every list, then the ones due first.
     overdue = list(
-        supervision.overdue_cases(now)
-        .annotate(escalated=supervision.escalated_since_due())
-        .select_related("category", "community", "department")
-        .order_by("due_at")[:200]
+        selectors.by_priority(
+            supervision.overdue_cases(now)
+            .annotate(escalated=supervision.escalated_since_due())
+            .select_related("category", "community", "department"),
+            "due_at",
+        )[:200]
     )
     not_yet_due = supervision.not_yet_due(now).select_related("category", "community", "department")
     soon = [
         case
-        for case in not_yet_due.order_by("due_at")[:500]
+        for case in selectors.by_priority(not_yet_due, "due_at")[:500]
         if deadlines.due_status(case, now, calendar) == deadlines.DueStatus.DUE_SOON
     ]
     return render(
@@ -87,6 +90,8 @@ def overview(request):
             "escalations": supervision.recently_escalated()[:100],
             # 派单异议 waiting for a ruling (cases.dispatching), the ones due first first.
             "disputes": dispatching.pending_disputes()[:100],
+            # 不合理诉求 marks waiting for a supervisor's sign-off (cases.fairness), oldest first.
+            "marks": fairness.pending_marks()[:100],
         },
     )
 

@@ -19,23 +19,23 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, dispatching, roles, selectors, services, submission, workflow
+from cases import access, classifying, dispatching, fairness, roles, selectors, services, submission, workflow
 from cases import voice as voice_notes
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
-from cases.models import Attachment, Rating, Score
+from cases.models import Attachment, Priority, Rating, RequestType, Score
 from cases.validation import mask_phone
 from cases.workflow import Action
 from minsheng import http_cache
 from security.client import client_ip, rate_key
 from security.ratelimit import limit
 
-from . import forms, idempotent
+from . import fairness_forms, forms, idempotent
 from .errors import error_page
 
 PAGE_SIZE = 50
@@ -344,12 +344,27 @@ def staff_required(view):
 @require_GET
 def staff_home(request):
     user = request.user
-    page = Paginator(selectors.queue(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    priority = request.GET.get("priority", "")
+    request_type = request.GET.get("type", "")
+    cases = selectors.filter_queue(selectors.queue(user), priority=priority, request_type=request_type)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "web/staff/queue.html",
         {
             "page": page,
+            "priorities": Priority.choices,
+            "request_types": RequestType.choices,
+            "chosen_priority": priority if priority in Priority.values else "",
+            "chosen_type": request_type if request_type in RequestType.values else "",
+            # The filters, kept in the pager's links.
+            "query": urlencode(
+                {
+                    k: v
+                    for k, v in (("priority", priority), ("type", request_type))
+                    if v in (Priority.values if k == "priority" else RequestType.values)
+                }
+            ),
             "now": timezone.now(),
             "role_names": _role_names(user),
             "may_register": roles.has_role(user, roles.VOLUNTEER, roles.INTAKE),
@@ -390,6 +405,35 @@ STAFF_ACTIONS = {
         lambda case, user, data, files: services.locate(
             case, by=user, community=data["community"], category=data["category"]
         ),
+    ),
+    "classify": (
+        Action.CLASSIFY,
+        fairness_forms.ClassifyForm,
+        lambda case, user, data, files: classifying.classify(
+            case, by=user, request_type=data["request_type"], priority=data["priority"], note=data["note"]
+        ),
+    ),
+    "mark_unreasonable": (
+        Action.MARK_UNREASONABLE,
+        fairness_forms.MarkUnreasonableForm,
+        lambda case, user, data, files: fairness.mark(
+            case,
+            by=user,
+            kind=data["kind"],
+            reason=data["reason"],
+            duplicate_of=data["duplicate_of"],
+            note=data["note"],
+        ),
+    ),
+    "sign_off": (
+        Action.SIGN_OFF,
+        fairness_forms.SignOffForm,
+        lambda case, user, data, files: fairness.sign_off(case, by=user, note=data["note"]),
+    ),
+    "decline_sign_off": (
+        Action.DECLINE_SIGN_OFF,
+        fairness_forms.DeclineSignOffForm,
+        lambda case, user, data, files: fairness.decline(case, by=user, note=data["note"]),
     ),
     "reassign": (
         Action.REASSIGN,
@@ -451,6 +495,10 @@ DONE_MESSAGES = {
     "reject": gettext_lazy("已不予受理,居民可在进度页面看到原因。"),
     "dispatch": gettext_lazy("已派单。"),
     "locate": gettext_lazy("已确定社区和诉求类型,可以派单了。"),
+    "classify": gettext_lazy("已保存诉求性质和紧急程度。"),
+    "mark_unreasonable": gettext_lazy("已标记,等待另一位督办领导确认。"),
+    "sign_off": gettext_lazy("已确认为不合理诉求,此诉求不再计入部门考核。"),
+    "decline_sign_off": gettext_lazy("已不确认,此诉求照常计入部门考核。"),
     "reassign": gettext_lazy("已改派。"),
     "dispute": gettext_lazy("已提出派单异议,等待督办领导裁定。"),
     "rule": gettext_lazy("已裁定。"),
@@ -467,8 +515,16 @@ def _form_kwargs(form_class, case) -> dict:
 
 
 def _available_actions(user, case) -> list[str]:
-    """The moves this user may make on this case now (asked of the workflow), in workflow order."""
+    """The moves this user may make on this case now (asked of the workflow), in workflow order.
+    The 不合理诉求 forms only when they can succeed: a mark when none is pending or signed off, a
+    sign-off when one is pending and was made by someone else."""
     allowed = set(workflow.allowed_actions(user, case))
+    if allowed.intersection({Action.MARK_UNREASONABLE, Action.SIGN_OFF, Action.DECLINE_SIGN_OFF}):
+        pending = fairness.pending_mark(case)
+        if pending is not None or case.excluded_from_rates:
+            allowed.discard(Action.MARK_UNREASONABLE)
+        if pending is None or pending.marked_by_id == user.pk:
+            allowed -= {Action.SIGN_OFF, Action.DECLINE_SIGN_OFF}
     return [slug for slug, (action, _form, _call) in STAFF_ACTIONS.items() if action in allowed]
 
 
@@ -494,6 +550,7 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
         "problem": problem,
         "now": timezone.now(),
         "masked_phone": mask_phone(case.phone),
+        "mark": fairness.latest_mark(case),
     }
 
 

@@ -38,6 +38,19 @@ EXPECTED_MOVES = {
     "dispute": ({"dispatched"}, "disputed"),
     "rule": ({"disputed"}, "dispatched"),
     "locate": ({"submitted", "accepted"}, None),
+    "classify": ({"submitted", "accepted", "dispatched", "handling", "disputed"}, None),
+    "mark_unreasonable": (
+        {"submitted", "accepted", "dispatched", "handling", "disputed", "completed", "closed"},
+        None,
+    ),
+    "sign_off": (
+        {"submitted", "accepted", "dispatched", "handling", "disputed", "completed", "closed"},
+        None,
+    ),
+    "decline_sign_off": (
+        {"submitted", "accepted", "dispatched", "handling", "disputed", "completed", "closed"},
+        None,
+    ),
 }
 # action: who may make it (docs/architecture.md, the moves table). "handler" is the case's own department.
 EXPECTED_WHO = {
@@ -60,6 +73,10 @@ EXPECTED_WHO = {
     "dispute": {"handler"},
     "rule": {"supervisor"},
     "locate": {"intake"},
+    "classify": {"intake"},
+    "mark_unreasonable": {"intake"},
+    "sign_off": {"supervisor"},
+    "decline_sign_off": {"supervisor"},
 }
 ACTORS = [
     "intake",
@@ -269,11 +286,18 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "dispute",
     ]
     assert workflow.allowed_actions(staff["other_handler"], dispatched) == []
-    assert workflow.allowed_actions(staff["intake"], dispatched) == ["appoint", "reassign"]
+    assert workflow.allowed_actions(staff["intake"], dispatched) == [
+        "appoint",
+        "reassign",
+        "classify",
+        "mark_unreasonable",
+    ]
     assert workflow.allowed_actions(staff["supervisor"], dispatched) == [
         "extend",
         "refuse_extension",
         "escalate",
+        "sign_off",
+        "decline_sign_off",
     ]
     completed = make_case("completed", department=property_dept, submitted_by=staff["volunteer"])
     assert workflow.allowed_actions(None, completed, as_public=True) == ["rate", "reopen"]

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from api.auth import digest
 from api.models import ApiToken
-from cases import roles, supervision
+from cases import fairness, roles, supervision
 from cases.models import (
     Attachment,
     Case,
@@ -35,6 +35,7 @@ from cases.models import (
     HelpDesk,
     PersonalDataAccess,
     StaffProfile,
+    UnreasonableReason,
 )
 from tests.support.audio import voice_file
 from tests.support.data import case_in, jpeg, setup_reference
@@ -126,6 +127,13 @@ def _build(media_dir) -> dict:
     extension = supervision.request_extension(
         handling, by=demo["handler"], reason="需要采购配件。", new_due_at=timezone.now() + timedelta(days=20)
     )
+    # A pending 不合理诉求 mark on the completed case, for the sign-off rows (cases.fairness).
+    fairness.mark(
+        completed,
+        by=demo["intake"],
+        kind="unreasonable",
+        reason=UnreasonableReason.objects.get(code="pestering"),
+    )
     for role, user in users.items():
         ApiToken.objects.create(user=user, key_hash=digest(TOKENS[role]))
     tomorrow = timezone.localtime() + timedelta(days=1)
@@ -142,6 +150,7 @@ def _build(media_dir) -> dict:
             "community_pk": str(Community.objects.get(code="zhuzhi").pk),
             "department_pk": str(Department.objects.get(code="property").pk),
             "other_department_pk": str(Department.objects.get(code="municipal").pk),
+            "reason_pk": str(UnreasonableReason.objects.get(code="malicious").pk),
             "future": tomorrow.replace(hour=9, minute=30).strftime("%Y-%m-%dT%H:%M"),
             "future_iso": tomorrow.replace(hour=9, minute=30, second=0, microsecond=0).isoformat(),
             "far_future": (timezone.localtime() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M"),
