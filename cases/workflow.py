@@ -49,6 +49,8 @@ class Action(models.TextChoices):
     DISPUTE = "dispute", gettext_lazy("派单异议")
     RULE = "rule", gettext_lazy("异议裁定")
     LOCATE = "locate", gettext_lazy("确定社区")
+    # 知识库 (issue 24): a question (咨询) answered from the knowledge base, closed without dispatch.
+    ANSWER = "answer", gettext_lazy("已答复")
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,20 @@ class Move:
     keeps_deadline: bool = False
     # The time limit starts afresh even when the stage stays the same (改派 to a new department).
     fresh_deadline: bool = False
+    # Volunteers may only move cases of their own desk (or that they registered themselves).
+    own_desk: bool = False
 
 
 def _move(
-    sources, target, who, *, own_department=False, fields=(), keeps_deadline=False, fresh_deadline=False
+    sources,
+    target,
+    who,
+    *,
+    own_department=False,
+    fields=(),
+    keeps_deadline=False,
+    fresh_deadline=False,
+    own_desk=False,
 ) -> Move:
     return Move(
         frozenset(sources),
@@ -78,6 +90,7 @@ def _move(
         frozenset(fields),
         keeps_deadline,
         fresh_deadline,
+        own_desk,
     )
 
 
@@ -146,6 +159,9 @@ TRANSITIONS: dict[str, Move] = {
     Action.LOCATE: _move(
         [S.SUBMITTED, S.ACCEPTED], None, [roles.INTAKE], fields=["community", "category", "to_locate"]
     ),
+    # 答复 (issue 24): a question (咨询) answered from the knowledge base (knowledge.services): closed
+    # at once with the answer as its public note, no dispatch; a volunteer only for their desk's cases.
+    Action.ANSWER: _move([S.SUBMITTED, S.ACCEPTED], S.CLOSED, [roles.INTAKE, roles.VOLUNTEER], own_desk=True),
 }
 
 
@@ -175,7 +191,18 @@ def may(user: Actor, action: str, case: Case | None = None, *, as_public: bool =
         return as_public and PUBLIC in move.who
     if move.own_department and allowed == {roles.HANDLER} and case is not None:
         return roles.handles(user, case.department_id)
+    if move.own_desk and allowed == {roles.VOLUNTEER} and case is not None:
+        return _at_own_desk(user, case)
     return True
+
+
+def _at_own_desk(user: Actor, case: Case) -> bool:
+    """A case of one of the volunteer's active desks, or one they registered themselves."""
+    if not isinstance(user, User):
+        return False
+    if case.submitted_by_id is not None and case.submitted_by_id == user.pk:
+        return True
+    return case.desk_id is not None and user.help_desks.filter(pk=case.desk_id, is_active=True).exists()
 
 
 def stage_allows(case: Case, action: str) -> bool:

@@ -31,12 +31,15 @@ from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllo
 from cases.models import Attachment, Rating, Score
 from cases.validation import mask_phone
 from cases.workflow import Action
+from knowledge import selectors as knowledge_selectors
+from knowledge import services as knowledge_services
 from minsheng import http_cache
 from security.client import client_ip, rate_key
 from security.ratelimit import limit
 
 from . import forms, idempotent
 from .errors import error_page
+from .knowledge_forms import AnswerForm
 
 PAGE_SIZE = 50
 # Roles that may use the staff pages at all; what each may do is decided by cases.workflow.
@@ -391,6 +394,13 @@ STAFF_ACTIONS = {
             case, by=user, community=data["community"], category=data["category"]
         ),
     ),
+    "answer": (
+        Action.ANSWER,
+        AnswerForm,
+        lambda case, user, data, files: knowledge_services.answer_case(
+            case, by=user, entry=data["entry"], text=data["text"] or None
+        ),
+    ),
     "reassign": (
         Action.REASSIGN,
         forms.ReassignForm,
@@ -451,6 +461,7 @@ DONE_MESSAGES = {
     "reject": gettext_lazy("已不予受理,居民可在进度页面看到原因。"),
     "dispatch": gettext_lazy("已派单。"),
     "locate": gettext_lazy("已确定社区和诉求类型,可以派单了。"),
+    "answer": gettext_lazy("已答复并办结,居民会收到短信。"),
     "reassign": gettext_lazy("已改派。"),
     "dispute": gettext_lazy("已提出派单异议,等待督办领导裁定。"),
     "rule": gettext_lazy("已裁定。"),
@@ -472,6 +483,16 @@ def _available_actions(user, case) -> list[str]:
     return [slug for slug, (action, _form, _call) in STAFF_ACTIONS.items() if action in allowed]
 
 
+def _initial(request, case, slug: str) -> dict:
+    """What a form starts with when a link asked for it (GET, no JavaScript needed): the answer of
+    the knowledge-base entry picked for 答复 (`?answer_entry=<id>`)."""
+    if slug == "answer" and request.method == "GET":
+        entry = knowledge_selectors.entry_for(None, request.GET.get("answer_entry"))
+        if entry is not None:
+            return {"entry": entry.pk, "text": entry.answer}
+    return {}
+
+
 def _staff_case_context(request, case, *, bound: dict | None = None, problem: str = "") -> dict:
     """The case page shows the resident's name, phone and address: every rendering is logged."""
     access.record_view(request.user, case, "staff_case")
@@ -480,7 +501,7 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
     for slug in available:
         form_class = STAFF_ACTIONS[slug][1]
         action_forms[slug] = (bound or {}).get(slug) or form_class(
-            prefix=slug, **_form_kwargs(form_class, case)
+            prefix=slug, initial=_initial(request, case, slug), **_form_kwargs(form_class, case)
         )
     progress = selectors.public_progress(case)
     return {

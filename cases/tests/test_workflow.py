@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from cases import workflow
 from cases.errors import Conflict, InvalidMove, NotAllowed
-from cases.models import Case, CaseEvent, Department, State
+from cases.models import Case, CaseEvent, Department, HelpDesk, State
 from cases.workflow import Action
 
 ALL_STATES = [s.value for s in State]
@@ -38,6 +38,7 @@ EXPECTED_MOVES = {
     "dispute": ({"dispatched"}, "disputed"),
     "rule": ({"disputed"}, "dispatched"),
     "locate": ({"submitted", "accepted"}, None),
+    "answer": ({"submitted", "accepted"}, "closed"),
 }
 # action: who may make it (docs/architecture.md, the moves table). "handler" is the case's own department.
 EXPECTED_WHO = {
@@ -60,6 +61,7 @@ EXPECTED_WHO = {
     "dispute": {"handler"},
     "rule": {"supervisor"},
     "locate": {"intake"},
+    "answer": {"intake", "volunteer"},
 }
 ACTORS = [
     "intake",
@@ -156,7 +158,9 @@ def test_submit_is_never_a_transition_from_an_existing_stage(staff, make_case):
 @pytest.mark.parametrize("action", sorted(EXPECTED_MOVES))
 def test_who_may_make_each_move(action, actor, staff, make_case, property_dept):
     state = sorted(EXPECTED_MOVES[action][0])[0]
-    case = make_case(state, department=property_dept)
+    # 答复 by a volunteer: only their desk's cases (the next test); this one is at their desk.
+    desk = {"desk": HelpDesk.objects.get(code="zhuzhi-desk")} if action == "answer" else {}
+    case = make_case(state, department=property_dept, **desk)
     by, as_public = _who(actor, staff)
     before = _snapshot(case)
     if actor in EXPECTED_WHO[action]:
@@ -167,6 +171,18 @@ def test_who_may_make_each_move(action, actor, staff, make_case, property_dept):
         with pytest.raises(NotAllowed):
             workflow.transition(case, action, by=by, as_public=as_public, **_extra(action))
         assert _snapshot(case) == before
+
+
+def test_a_volunteer_may_answer_only_their_desks_cases(staff, make_case):
+    other_desk = make_case("submitted", desk=HelpDesk.objects.get(code="mingliang-desk"))
+    no_desk = make_case("submitted")
+    for case in (other_desk, no_desk):
+        with pytest.raises(NotAllowed):
+            workflow.transition(case, Action.ANSWER, by=staff["volunteer"])
+        assert Case.objects.get(pk=case.pk).state == "submitted"
+    theirs = make_case("submitted", submitted_by=staff["volunteer"])
+    workflow.transition(theirs, Action.ANSWER, by=staff["volunteer"])
+    assert Case.objects.get(pk=theirs.pk).state == "closed"
 
 
 def test_a_handler_without_a_department_may_not_touch_a_dispatched_case(staff, make_case, property_dept):
