@@ -75,3 +75,14 @@ def fill(text: str, case: Case | None) -> str:
     """The template's text with the case's values; an empty value leaves the words around it."""
     placeholders_in(text)
     return text.format_map(values_for(case))
+
+
+# Which form field each kind of template fills: the staff action's slug and the field's name.
+FORM_FIELDS = {
+    "complete": ("complete", "explanation"),
+    "reject": ("reject", "reason"),
+    "return": ("return", "reason"),
+    "dispute": ("dispute", "reason"),
+    "sms": ("answer", "text"),
+}
+USE_OF_SLUG = {slug: use for use, (slug, _field) in FORM_FIELDS.items()}

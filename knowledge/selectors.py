@@ -117,3 +117,15 @@ def period_counts(start: datetime, end: datetime) -> Counts:
         entries_updated=entries["updated"],
         entries_overdue=entries["overdue"],
     )
+
+
+def template_for(pk, *, use: str, category_id: int | None) -> ReplyTemplate | None:
+    """An active template of this use that applies to the category (its own or every category's)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    template = ReplyTemplate.objects.filter(pk=pk, use=use, is_active=True).first()
+    if template is None or (template.category_id is not None and template.category_id != category_id):
+        return None
+    return template

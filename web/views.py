@@ -31,6 +31,7 @@ from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllo
 from cases.models import Attachment, Rating, Score
 from cases.validation import mask_phone
 from cases.workflow import Action
+from knowledge import replies
 from knowledge import selectors as knowledge_selectors
 from knowledge import services as knowledge_services
 from minsheng import http_cache
@@ -485,12 +486,43 @@ def _available_actions(user, case) -> list[str]:
 
 def _initial(request, case, slug: str) -> dict:
     """What a form starts with when a link asked for it (GET, no JavaScript needed): the answer of
-    the knowledge-base entry picked for 答复 (`?answer_entry=<id>`)."""
-    if slug == "answer" and request.method == "GET":
+    the knowledge-base entry picked for 答复 (`?answer_entry=<id>`), or a reply template's text
+    filled from the case (`?template=<id>`); either stays editable before sending."""
+    if request.method != "GET":
+        return {}
+    initial = {}
+    if slug == "answer":
         entry = knowledge_selectors.entry_for(None, request.GET.get("answer_entry"))
         if entry is not None:
-            return {"entry": entry.pk, "text": entry.answer}
-    return {}
+            initial = {"entry": entry.pk, "text": entry.answer}
+    use = replies.USE_OF_SLUG.get(slug)
+    if use and request.GET.get("template"):
+        template = knowledge_selectors.template_for(
+            request.GET["template"], use=use, category_id=case.category_id
+        )
+        if template is not None:
+            initial[replies.FORM_FIELDS[use][1]] = replies.fill(template.text, case)
+    return initial
+
+
+def _templates(request, case, available) -> dict:
+    """The reply templates each form offers: links that pre-fill its text (and, with JavaScript,
+    fill it in place: web/static/web/templates.js)."""
+    offered = {}
+    for slug in available:
+        use = replies.USE_OF_SLUG.get(slug)
+        if not use:
+            continue
+        field = replies.FORM_FIELDS[use][1]
+        offered[slug] = [
+            {
+                "template": template,
+                "text": replies.fill(template.text, case),
+                "target": f"id_{slug}-{field}",
+            }
+            for template in knowledge_selectors.templates_for(use, case.category_id)
+        ]
+    return offered
 
 
 def _staff_case_context(request, case, *, bound: dict | None = None, problem: str = "") -> dict:
@@ -512,6 +544,7 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
         "resolutions": case.resolutions.prefetch_related("attachments"),
         "ratings": case.ratings.all(),
         "action_forms": action_forms,
+        "templates": _templates(request, case, available),
         "problem": problem,
         "now": timezone.now(),
         "masked_phone": mask_phone(case.phone),

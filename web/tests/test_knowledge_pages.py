@@ -187,3 +187,38 @@ def test_no_answer_form_once_a_case_is_dispatched(client, users, base):
     case = case_in("dispatched", users)
     client.force_login(users["intake"])
     assert "知识库答复" not in text(client.get(f"/staff/cases/{case.number}"))
+
+
+def test_a_template_link_fills_the_reason_without_javascript_and_stays_editable(client, users, base):
+    from knowledge.models import ReplyTemplate
+
+    case = submit()
+    template = ReplyTemplate.objects.get(name="信息不全")
+    client.force_login(users["intake"])
+    page = text(client.get(f"/staff/cases/{case.number}"))
+    assert f"?template={template.pk}#reject-form" in page and "templates.js" in page
+    filled = text(client.get(f"/staff/cases/{case.number}?template={template.pk}"))
+    assert "请补充详细地址后重新提交,或到竹枝社区代办岗" in filled
+    # Sent as edited: the template is only where the text starts.
+    client.post(f"/staff/cases/{case.number}/reject", {"reject-reason": "请补充楼栋号后重新提交。"})
+    case.refresh_from_db()
+    assert case.state == "rejected" and case.events.last().public_note == "请补充楼栋号后重新提交。"
+
+
+def test_a_template_of_another_move_or_a_bad_id_fills_nothing(client, users, base):
+    from knowledge.models import ReplyTemplate
+
+    case = submit()
+    complete = ReplyTemplate.objects.get(name="维修完成(通用)")
+    client.force_login(users["intake"])
+    for value in (complete.pk, "abc", 987654):
+        response = client.get(f"/staff/cases/{case.number}?template={value}")
+        assert response.status_code == 200 and "已更换并试用正常" not in text(response)
+
+
+def test_the_handler_is_offered_the_categorys_completion_templates(client, users, base):
+    case = case_in("handling", users)
+    client.force_login(users["handler"])
+    page = text(client.get(f"/staff/cases/{case.number}"))
+    assert "维修完成(通用)" in page and "清理完成" not in page  # another category's
+    assert f"诉求编号{case.number}" in page  # filled from the case
