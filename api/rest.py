@@ -34,6 +34,7 @@ from security.client import client_ip, rate_key
 from security.ratelimit import limit
 
 from . import desk, dispatch, idempotency_header, presenters
+from . import knowledge as knowledge_api
 from .auth import TokenAuth, issue_token, revoke_token
 from .schemas import (
     CategoryOut,
@@ -520,6 +521,9 @@ def staff_queue(request):
 desk.mount(api)
 # Dispatch: 改派, 派单异议 and rulings (api.dispatch).
 dispatch.mount(api)
+
+# 知识库: search, reply templates and the answer move (api.knowledge).
+knowledge_api.mount(api)
 
 # Category suggestions and likely duplicates for a description (POST /triage).
 api.add_router("", "api.triage.router")
