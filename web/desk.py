@@ -18,19 +18,13 @@ from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllo
 from cases.models import Rating
 from cases.validation import mask_name, mask_phone
 from cases.workflow import Action
-from knowledge import selectors as knowledge_selectors
 from knowledge import services as knowledge_services
 
 from . import desk_forms, idempotent
 from .errors import error_page
 from .forms import add_service_errors
 from .knowledge_forms import AnswerForm
-from .views import _timeline, staff_required
-
-
-def _answer_initial(request) -> dict:
-    entry = knowledge_selectors.entry_for(None, request.GET.get("answer_entry"))
-    return {"entry": entry.pk, "text": entry.answer} if entry is not None else {}
+from .views import _initial, _templates, _timeline, staff_required
 
 
 def desk_required(view):
@@ -226,7 +220,7 @@ def _case_context(
 ) -> dict:
     progress = selectors.public_progress(case)
     if answer_form is None and workflow.can(request.user, Action.ANSWER, case):
-        answer_form = AnswerForm(prefix="answer", case=case, initial=_answer_initial(request))
+        answer_form = AnswerForm(prefix="answer", case=case, initial=_initial(request, case, "answer"))
     can_appoint = workflow.can(request.user, Action.APPOINT, case)
     can_follow_up = workflow.can(request.user, Action.FOLLOW_UP, case)
     return {
@@ -240,6 +234,7 @@ def _case_context(
         "follow_ups": case.follow_ups.select_related("by", "rating").order_by("at", "id"),
         "ratings": case.ratings.select_related("recorded_by"),
         "answer_form": answer_form,
+        "answer_templates": _templates(request, case, ["answer"]).get("answer") if answer_form else None,
         "problem": problem,
         "Via": Rating.Via,
     }

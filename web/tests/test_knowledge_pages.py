@@ -222,3 +222,16 @@ def test_the_handler_is_offered_the_categorys_completion_templates(client, users
     page = text(client.get(f"/staff/cases/{case.number}"))
     assert "维修完成(通用)" in page and "清理完成" not in page  # another category's
     assert f"诉求编号{case.number}" in page  # filled from the case
+
+
+def test_the_desks_answer_form_offers_the_sms_templates(client, users, base):
+    from knowledge.models import ReplyTemplate
+
+    desk = HelpDesk.objects.get(code="zhuzhi-desk")
+    case = submit(channel="help_desk", by=users["volunteer"], desk=desk)
+    template = ReplyTemplate.objects.get(name="答复已发送")
+    client.force_login(users["volunteer"])
+    page = text(client.get(f"/desk/cases/{case.number}"))
+    assert f"?template={template.pk}#answer-form" in page
+    filled = text(client.get(f"/desk/cases/{case.number}?template={template.pk}"))
+    assert f"您的诉求{case.number}已答复" in filled
