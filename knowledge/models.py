@@ -21,7 +21,8 @@ class Entry(models.Model):
         DRAFT = "draft", _("草稿")
         PUBLISHED = "published", _("已发布")
 
-    question = models.CharField(_("问题"), max_length=MAX_QUESTION)
+    # One entry per question: a double-clicked 保存 on the new-entry form cannot make two.
+    question = models.CharField(_("问题"), max_length=MAX_QUESTION, unique=True)
     answer = models.TextField(_("答复(通俗易懂的话)"), max_length=MAX_ANSWER)
     aliases = models.TextField(
         _("其他问法和关键词"),

@@ -1,16 +1,16 @@
 """Writes of the knowledge base: keeping entries, and answering a question from one, to a case
 (the ANSWER move) or at the desk without a case."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases import roles, security_log, workflow
-from cases.errors import NotAllowed
+from cases.errors import Conflict, NotAllowed
 from cases.helpdesk import desks_of
 from cases.models import Case, CaseEvent, Category
 from cases.roles import Actor
@@ -46,8 +46,13 @@ def save_entry(
     category: Category | None = None,
     keeper=None,
     status: str = Entry.Status.DRAFT,
+    seen_updated_at: datetime | None = None,
 ) -> Entry:
-    """Create or change an entry; ValidationError (by field) changes nothing."""
+    """Create or change an entry; ValidationError (by field) changes nothing.
+
+    `seen_updated_at` is the entry's `updated_at` as the editor's form showed it: if someone saved
+    the entry since, Conflict is raised and nothing is overwritten.
+    """
     if not selectors.may_edit(by):
         security_log.refused(
             by, "edit knowledge entry", f"entry {entry.pk if entry else 'new'}", "role may not edit"
@@ -66,22 +71,33 @@ def save_entry(
         errors["status"] = [_("请选择草稿或已发布。")]
     if keeper is not None and not selectors.may_edit(keeper):
         errors["keeper"] = [_("维护人须是受理员或督办领导。")]
-    if errors:
+    same = Entry.objects.filter(question=question)
+    if entry is not None:
+        same = same.exclude(pk=entry.pk)
+    if question and same.exists():
+        errors["question"] = [_("已经有一条问题相同的条目,请直接修改那一条。")]
+    if errors or review_by is None:
         raise ValidationError(errors)
     now = timezone.now()
-    with transaction.atomic():
-        if entry is None:
-            entry = Entry(created_at=now)
-        else:
-            entry = Entry.objects.select_for_update().get(pk=entry.pk)
-        entry.question, entry.answer, entry.aliases, entry.source = question, answer, aliases, source
-        entry.review_by = review_by  # type: ignore[assignment]
-        entry.category = category
-        entry.keeper = keeper or (entry.keeper if entry.pk else workflow.account(by))
-        entry.status = status
-        entry.updated_at = now
-        entry.updated_by = workflow.account(by)
-        entry.save()
+    account = workflow.account(by)
+    try:
+        with transaction.atomic():
+            if entry is None:
+                entry = Entry(created_at=now, keeper=keeper or account)
+            else:
+                entry = Entry.objects.select_for_update().get(pk=entry.pk)
+                if seen_updated_at is not None and entry.updated_at != seen_updated_at:
+                    raise Conflict(_("此条目刚刚已被其他人修改,请重新打开后再编辑。"))
+                entry.keeper = keeper or entry.keeper
+            entry.question, entry.answer, entry.aliases, entry.source = question, answer, aliases, source
+            entry.review_by = review_by
+            entry.category = category
+            entry.status = status
+            entry.updated_at, entry.updated_by = now, account
+            entry.save()
+    except IntegrityError:
+        # Saved a moment ago by a double click or a colleague: the unique question says so.
+        raise ValidationError({"question": [_("已经有一条问题相同的条目,请直接修改那一条。")]}) from None
     return entry
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import helpdesk, security_log
-from cases.errors import NotAllowed
+from cases.errors import Conflict, NotAllowed
 from knowledge import selectors, services
 from knowledge.models import Entry
 from security.ratelimit import limit
@@ -149,16 +149,20 @@ def staff_entry(request, pk):
 def _save(request, entry: Entry | None):
     if request.method == "POST":
         form = forms.EntryForm(request.POST)
+        status = 400
         if form.is_valid():
-            data = form.cleaned_data
+            data = dict(form.cleaned_data)
+            seen = data.pop("seen")
             try:
-                entry = services.save_entry(by=request.user, entry=entry, **data)
+                entry = services.save_entry(by=request.user, entry=entry, seen_updated_at=seen, **data)
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            except Conflict as exc:
+                form.add_error(None, exc.message)
+                status = 409
             else:
                 messages.success(request, _("知识库条目已保存。"))
                 return redirect("web:knowledge_staff_entry", pk=entry.pk)
-        status = 400
     else:
         initial = forms.EntryForm.initial_for(entry) if entry else {"status": Entry.Status.DRAFT}
         form = forms.EntryForm(initial=initial)

@@ -1,5 +1,7 @@
 """Forms of the knowledge-base pages: an entry, a search, an answer (to a case or at the desk)."""
 
+from datetime import datetime
+
 from django import forms
 from django.contrib.auth.models import User
 from django.db.models import Q
@@ -64,6 +66,17 @@ class EntryForm(forms.Form):
         label=_("维护人"), queryset=User.objects.none(), required=False, empty_label=_("我自己")
     )
     status = forms.ChoiceField(label=_("状态"), choices=Entry.Status.choices, widget=forms.RadioSelect)
+    # The entry's updated_at as this form showed it: a save over someone else's newer one is refused.
+    seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+
+    def clean_seen(self):
+        value = self.cleaned_data["seen"]
+        if not value:
+            return None
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise forms.ValidationError(_("页面已过期,请重新打开后再编辑。")) from None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,6 +99,7 @@ class EntryForm(forms.Form):
             "review_by": entry.review_by,
             "keeper": entry.keeper_id,
             "status": entry.status,
+            "seen": entry.updated_at.isoformat(),
         }
 
 

@@ -172,3 +172,24 @@ def test_a_handler_may_not_answer_at_the_desk(base, users):
     with pytest.raises(NotAllowed):
         services.answer_at_desk(by=users["handler"], entry=base["elderly"], sms=False)
     assert not Answer.objects.exists()
+
+
+def test_a_second_entry_with_the_same_question_is_refused(users):
+    services.save_entry(by=users["intake"], **_entry_fields())
+    with pytest.raises(ValidationError) as caught:
+        services.save_entry(by=users["supervisor"], **_entry_fields(answer="另一个"))
+    assert "question" in caught.value.message_dict
+    assert Entry.objects.count() == 1
+
+
+def test_an_edit_over_a_newer_save_is_refused_and_keeps_the_newer(users):
+    entry = services.save_entry(by=users["intake"], **_entry_fields())
+    seen = entry.updated_at
+    services.save_entry(
+        by=users["supervisor"], entry=entry, seen_updated_at=seen, **_entry_fields(answer="新的。")
+    )
+    with pytest.raises(Conflict):
+        services.save_entry(
+            by=users["intake"], entry=entry, seen_updated_at=seen, **_entry_fields(answer="旧的。")
+        )
+    assert Entry.objects.get(pk=entry.pk).answer == "新的。"

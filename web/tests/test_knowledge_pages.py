@@ -235,3 +235,29 @@ def test_the_desks_answer_form_offers_the_sms_templates(client, users, base):
     assert f"?template={template.pk}#answer-form" in page
     filled = text(client.get(f"/desk/cases/{case.number}?template={template.pk}"))
     assert f"您的诉求{case.number}已答复" in filled
+
+
+def test_two_editors_at_once_the_later_save_is_told_and_overwrites_nothing(client, users, base):
+    entry = base["elderly"]
+    client.force_login(users["intake"])
+    form = client.get(f"/staff/knowledge/{entry.pk}/edit").context["form"]
+    seen = form.initial["seen"]
+    first = client.post(
+        f"/staff/knowledge/{entry.pk}/edit",
+        _entry_post(question=entry.question, answer="第一次。", seen=seen),
+    )
+    assert first.status_code == 302
+    second = client.post(
+        f"/staff/knowledge/{entry.pk}/edit",
+        _entry_post(question=entry.question, answer="第二次。", seen=seen),
+    )
+    assert second.status_code == 409 and "刚刚已被其他人修改" in text(second)
+    assert Entry.objects.get(pk=entry.pk).answer == "第一次。"
+
+
+def test_a_double_clicked_create_makes_one_entry(client, users, base):
+    client.force_login(users["intake"])
+    assert client.post("/staff/knowledge/new", _entry_post()).status_code == 302
+    again = client.post("/staff/knowledge/new", _entry_post())
+    assert again.status_code == 400 and "问题相同" in text(again)
+    assert Entry.objects.filter(question="社区食堂怎么办卡?").count() == 1
