@@ -95,6 +95,7 @@ def progress_data(progress: Progress) -> dict:
         "due_at": local(case.due_at),
         "appointment_at": local(case.appointment_at),
         "rejected_reason": progress.rejected_reason,
+        "answer": progress.answer,
         "resident": progress.masked_name,
         "can_rate": progress.can_rate,
         "stages": [

@@ -34,6 +34,7 @@ from security.client import client_ip, rate_key
 from security.ratelimit import limit
 
 from . import desk, dispatch, fairness, idempotency_header, presenters
+from . import knowledge as knowledge_api
 from .auth import TokenAuth, issue_token, revoke_token
 from .schemas import (
     CategoryOut,
@@ -522,6 +523,9 @@ desk.mount(api)
 dispatch.mount(api)
 # 诉求性质/紧急程度 and 不合理诉求 with sign-off (api.fairness).
 fairness.mount(api)
+
+# 知识库: search, reply templates and the answer move (api.knowledge).
+knowledge_api.mount(api)
 
 # Category suggestions and likely duplicates for a description (POST /triage).
 api.add_router("", "api.triage.router")

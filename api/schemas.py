@@ -166,6 +166,9 @@ class ProgressOut(Schema):
     due_at: datetime | None
     appointment_at: datetime | None
     rejected_reason: str
+    answer: str = Field(
+        "", description="已答复: the answer's text, for a question answered from the knowledge base"
+    )
     resident: str = Field(description="the resident's masked name, e.g. 张**")
     can_rate: bool
     stages: list[StageOut]

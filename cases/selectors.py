@@ -48,6 +48,8 @@ _ENTERS: dict[str, str] = {
     Action.START: "handling",
     Action.REOPEN: "handling",
     Action.COMPLETE: "completed",
+    # A question (咨询) answered from the knowledge base ends at the last stage, never dispatched.
+    Action.ANSWER: "completed",
 }
 
 
@@ -91,6 +93,8 @@ class Progress:
     before_photos: list[Attachment] = field(default_factory=list)
     after_photos: list[Attachment] = field(default_factory=list)
     rejected_reason: str = ""
+    # The answer's text when the case was a question answered from the knowledge base (已答复).
+    answer: str = ""
     masked_name: str = ""
     # Every event, staff-only ones (follow-up calls, escalations) included: for staff pages only.
     all_events: list[CaseEvent] = field(default_factory=list)
@@ -129,8 +133,12 @@ def public_progress(case: Case) -> Progress:
         key = _ENTERS.get(event.action)
         if key:
             entered[key] = event
+    answered = entered.get("completed")
+    answer = answered.public_note if answered is not None and answered.action == Action.ANSWER else ""
     stages = []
     for index, (key, label) in enumerate(stage_labels()):
+        if answer and key in ("dispatched", "handling"):
+            continue  # answered at once: no department was needed
         reached = index <= current_index
         view = StageView(key=key, label=label, reached=reached, current=index == current_index)
         entry = entered.get(key) if reached else None
@@ -140,6 +148,8 @@ def public_progress(case: Case) -> Progress:
             if key == "accepted" and workflow.is_rejected(case):
                 view.label = _("不予受理")
                 view.note = entry.public_note
+            if key == "completed" and answer:
+                view.label = _("已答复")
             if key == "dispatched" and workflow.is_disputed(case):
                 view.label = _("正在确认责任部门")
                 view.actor = ""
@@ -163,6 +173,7 @@ def public_progress(case: Case) -> Progress:
         before_photos=before,
         after_photos=after,
         rejected_reason=rejected.public_note if rejected and workflow.is_rejected(case) else "",
+        answer=answer,
         masked_name=mask_name(case.name),
     )
 
@@ -264,6 +275,8 @@ def plain_progress(progress: Progress, now: datetime | None = None) -> str:
         appointment = plain_when(case.appointment_at, now)
     if workflow.is_rejected(case):
         return _("您的诉求没有被受理,原因是:%(reason)s") % {"reason": progress.rejected_reason}
+    if progress.answer:
+        return _("您咨询的问题已经答复:%(answer)s") % {"answer": progress.answer}
     stage = progress.stage
     if workflow.is_disputed(case):
         return _("正在确认负责您诉求的部门,确认后会尽快安排办理。")

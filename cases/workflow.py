@@ -54,6 +54,8 @@ class Action(models.TextChoices):
     MARK_UNREASONABLE = "mark_unreasonable", gettext_lazy("标记不合理诉求")
     SIGN_OFF = "sign_off", gettext_lazy("确认不合理诉求")
     DECLINE_SIGN_OFF = "decline_sign_off", gettext_lazy("不确认不合理诉求")
+    # 知识库 (issue 24): a question (咨询) answered from the knowledge base, closed without dispatch.
+    ANSWER = "answer", gettext_lazy("已答复")
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,14 @@ class Move:
 
 
 def _move(
-    sources, target, who, *, own_department=False, fields=(), keeps_deadline=False, fresh_deadline=False
+    sources,
+    target,
+    who,
+    *,
+    own_department=False,
+    fields=(),
+    keeps_deadline=False,
+    fresh_deadline=False,
 ) -> Move:
     return Move(
         frozenset(sources),
@@ -164,6 +173,12 @@ TRANSITIONS: dict[str, Move] = {
         [*UNCLOSED_STATES, S.CLOSED], None, [roles.SUPERVISOR], fields=["excluded_from_rates"]
     ),
     Action.DECLINE_SIGN_OFF: _move([*UNCLOSED_STATES, S.CLOSED], None, [roles.SUPERVISOR]),
+    # 答复 (issue 24): a question (咨询) answered from the knowledge base (knowledge.services): closed
+    # at once with the answer as its public note, no dispatch; a volunteer only for their desk's cases.
+    # An answered case is a question (咨询) whatever intake had set.
+    Action.ANSWER: _move(
+        [S.SUBMITTED, S.ACCEPTED], S.CLOSED, [roles.INTAKE, roles.VOLUNTEER], fields=["request_type"]
+    ),
 }
 
 

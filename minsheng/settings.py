@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "operations",
     # 并单 and category suggestions (domain only; reads cases).
     "triage",
+    # 知识库 and reply templates (issue 24): reads cases, makes the ANSWER move through its workflow.
+    "knowledge",
     # Login lock-out (counted in the database, keyed on username + real client address).
     "axes",
 ]

@@ -105,8 +105,11 @@ _TOLD = frozenset(
         Action.COMPLETE,
         Action.REOPEN,
         Action.EXTEND,
+        Action.ANSWER,
     }
 )
+# An answer from the knowledge base is cut here in the SMS; the progress page has all of it.
+MAX_ANSWER_IN_SMS = 300
 
 
 def resident_text(event: CaseEvent) -> str:
@@ -154,6 +157,11 @@ def resident_text(event: CaseEvent) -> str:
         )
     if action == Action.REOPEN:
         return _("%(prefix)s您的诉求%(number)s将重新办理,请留意办理进度:%(url)s") % values
+    if action == Action.ANSWER:
+        answer = event.public_note
+        if len(answer) > MAX_ANSWER_IN_SMS:
+            answer = answer[: MAX_ANSWER_IN_SMS - 1] + "…"
+        return _("%(prefix)s您的咨询%(number)s已答复:%(answer)s 详情:%(url)s") % {**values, "answer": answer}
     if action == Action.EXTEND and case.due_at:
         return _("%(prefix)s您的诉求%(number)s办理时限已延期至%(at)s。办理进度:%(url)s") % {
             **values,

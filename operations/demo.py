@@ -28,6 +28,7 @@ from cases.models import (
     Score,
     StaffProfile,
 )
+from knowledge.demo import load_knowledge
 
 DEMO_PASSWORD = "minsheng-demo"  # noqa: S105 (published demo-only password)
 
@@ -327,4 +328,5 @@ def load_demo() -> tuple[dict[str, User], int]:
     load_responsibilities()
     load_calendar()
     users = load_accounts()
+    load_knowledge(users.get("intake"))
     return users, load_cases(users)

@@ -95,7 +95,7 @@ def compute(case: dict, events, rating: tuple[str, datetime | None]) -> dict:
         "age_band": case["age_band"] or "",
         "desk": case["desk_id"] or 0,
         "volunteer": (case["submitted_by_id"] or 0) if case["channel"] == Channel.HELP_DESK else 0,
-        "responded": bool(counts[Action.ACCEPT] or counts[Action.REJECT]),
+        "responded": bool(counts[Action.ACCEPT] or counts[Action.REJECT] or counts[Action.ANSWER]),
         "accepted": bool(counts[Action.ACCEPT]),
         "rejected": case["state"] == State.REJECTED,
         "completed": completed,

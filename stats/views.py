@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from cases import dispatching, roles
 from cases.models import Channel
+from knowledge import selectors as knowledge_selectors
 
 from . import charts, exports, selectors
 from .forms import CaseListForm, FilterForm
@@ -66,6 +67,8 @@ def dashboard(request):
         "elderly_chart": charts.hbars(figures["inclusion"]["elderly_by_channel"]),
         # 派单异议 and 改派 per department (issue 22), for the cases submitted in the period.
         "dispatch_rates": dispatching.department_rates(*period),
+        # 知识库 (issue 24): answers given from the base and entries updated in the period.
+        "knowledge": knowledge_selectors.period_counts(*period),
     }
     return render(request, "stats/dashboard.html", context)
 

@@ -18,11 +18,13 @@ from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllo
 from cases.models import Rating
 from cases.validation import mask_name, mask_phone
 from cases.workflow import Action
+from knowledge import services as knowledge_services
 
 from . import desk_forms, idempotent
 from .errors import error_page
 from .forms import add_service_errors
-from .views import _timeline, staff_required
+from .knowledge_forms import AnswerForm
+from .views import _initial, _templates, _timeline, staff_required
 
 
 def desk_required(view):
@@ -213,8 +215,12 @@ def lookup(request):
     return render(request, "web/desk/lookup.html", context, status=400)
 
 
-def _case_context(request, case, *, appointment_form=None, follow_up_form=None, problem="") -> dict:
+def _case_context(
+    request, case, *, appointment_form=None, follow_up_form=None, answer_form=None, problem=""
+) -> dict:
     progress = selectors.public_progress(case)
+    if answer_form is None and workflow.can(request.user, Action.ANSWER, case):
+        answer_form = AnswerForm(prefix="answer", case=case, initial=_initial(request, case, "answer"))
     can_appoint = workflow.can(request.user, Action.APPOINT, case)
     can_follow_up = workflow.can(request.user, Action.FOLLOW_UP, case)
     return {
@@ -227,6 +233,8 @@ def _case_context(request, case, *, appointment_form=None, follow_up_form=None, 
         "follow_up_form": (follow_up_form or desk_forms.FollowUpForm()) if can_follow_up else None,
         "follow_ups": case.follow_ups.select_related("by", "rating").order_by("at", "id"),
         "ratings": case.ratings.select_related("recorded_by"),
+        "answer_form": answer_form,
+        "answer_templates": _templates(request, case, ["answer"]).get("answer") if answer_form else None,
         "problem": problem,
         "Via": Rating.Via,
     }
@@ -246,6 +254,30 @@ def _refusal(request, number, exc):
     return render(
         request, "web/desk/case.html", _case_context(request, case, problem=exc.message), status=409
     )
+
+
+@desk_required
+@require_POST
+def answer(request, number):
+    """答复 a question (咨询) of the desk's from the knowledge base: closed, no dispatch."""
+    case = _case(request, number, "desk_case")
+    form = AnswerForm(request.POST, prefix="answer", case=case)
+    if form.is_valid():
+        try:
+            knowledge_services.answer_case(
+                case,
+                by=request.user,
+                entry=form.cleaned_data["entry"],
+                text=form.cleaned_data["text"] or None,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (NotAllowed, InvalidMove, Conflict) as exc:
+            return _refusal(request, number, exc)
+        else:
+            messages.success(request, _("已答复并办结,居民会收到短信。"))
+            return redirect("web:desk_case", number=case.number)
+    return render(request, "web/desk/case.html", _case_context(request, case, answer_form=form), status=400)
 
 
 @desk_required

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import access_log, desk, elder, supervision, views, voice
+from . import knowledge as kb
 
 app_name = "web"
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("desk/follow-ups", desk.follow_ups, name="desk_follow_ups"),
     path("desk/poster", desk.poster, name="desk_poster"),
     path("desk/cases/<str:number>", desk.case_page, name="desk_case"),
+    path("desk/cases/<str:number>/answer", desk.answer, name="desk_answer"),
     path("desk/cases/<str:number>/appointment", desk.appointment, name="desk_appointment"),
     path("desk/cases/<str:number>/follow-up", desk.follow_up, name="desk_follow_up"),
     path("media/attachments/<int:pk>/<str:variant>", views.attachment, name="attachment"),
@@ -32,6 +34,14 @@ urlpatterns = [
     path("elder/voice", elder.pending_voice, name="elder_voice"),
     path("staff/voice/<int:pk>", voice.voice_note, name="voice_note"),
     path("staff/voice/<int:pk>/transcript", voice.transcript, name="voice_transcript"),
+    path("knowledge/", kb.public_list, name="knowledge"),
+    path("knowledge/<int:pk>", kb.public_entry, name="knowledge_entry"),
+    path("knowledge/<int:pk>/print", kb.print_entry, name="knowledge_print"),
+    path("staff/knowledge/", kb.staff_list, name="knowledge_staff"),
+    path("staff/knowledge/new", kb.create, name="knowledge_create"),
+    path("staff/knowledge/<int:pk>", kb.staff_entry, name="knowledge_staff_entry"),
+    path("staff/knowledge/<int:pk>/edit", kb.edit, name="knowledge_edit"),
+    path("staff/knowledge/<int:pk>/answer", kb.answer_at_desk, name="knowledge_answer"),
     path("staff/login", views.StaffLoginView.as_view(), name="login"),
     path("staff/logout", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", views.staff_home, name="staff_home"),

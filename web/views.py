@@ -31,12 +31,16 @@ from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllo
 from cases.models import Attachment, Priority, Rating, RequestType, Score
 from cases.validation import mask_phone
 from cases.workflow import Action
+from knowledge import replies
+from knowledge import selectors as knowledge_selectors
+from knowledge import services as knowledge_services
 from minsheng import http_cache
 from security.client import client_ip, rate_key
 from security.ratelimit import limit
 
 from . import fairness_forms, forms, idempotent
 from .errors import error_page
+from .knowledge_forms import AnswerForm
 
 PAGE_SIZE = 50
 # Roles that may use the staff pages at all; what each may do is decided by cases.workflow.
@@ -435,6 +439,13 @@ STAFF_ACTIONS = {
         fairness_forms.DeclineSignOffForm,
         lambda case, user, data, files: fairness.decline(case, by=user, note=data["note"]),
     ),
+    "answer": (
+        Action.ANSWER,
+        AnswerForm,
+        lambda case, user, data, files: knowledge_services.answer_case(
+            case, by=user, entry=data["entry"], text=data["text"] or None
+        ),
+    ),
     "reassign": (
         Action.REASSIGN,
         forms.ReassignForm,
@@ -499,6 +510,7 @@ DONE_MESSAGES = {
     "mark_unreasonable": gettext_lazy("已标记,等待另一位督办领导确认。"),
     "sign_off": gettext_lazy("已确认为不合理诉求,此诉求不再计入部门考核。"),
     "decline_sign_off": gettext_lazy("已不确认,此诉求照常计入部门考核。"),
+    "answer": gettext_lazy("已答复并办结,居民会收到短信。"),
     "reassign": gettext_lazy("已改派。"),
     "dispute": gettext_lazy("已提出派单异议,等待督办领导裁定。"),
     "rule": gettext_lazy("已裁定。"),
@@ -528,6 +540,47 @@ def _available_actions(user, case) -> list[str]:
     return [slug for slug, (action, _form, _call) in STAFF_ACTIONS.items() if action in allowed]
 
 
+def _initial(request, case, slug: str) -> dict:
+    """What a form starts with when a link asked for it (GET, no JavaScript needed): the answer of
+    the knowledge-base entry picked for 答复 (`?answer_entry=<id>`), or a reply template's text
+    filled from the case (`?template=<id>`); either stays editable before sending."""
+    if request.method != "GET":
+        return {}
+    initial = {}
+    if slug == "answer":
+        entry = knowledge_selectors.entry_for(None, request.GET.get("answer_entry"))
+        if entry is not None:
+            initial = {"entry": entry.pk, "text": entry.answer}
+    use = replies.USE_OF_SLUG.get(slug)
+    if use and request.GET.get("template"):
+        template = knowledge_selectors.template_for(
+            request.GET["template"], use=use, category_id=case.category_id
+        )
+        if template is not None:
+            initial[replies.FORM_FIELDS[use][1]] = replies.fill(template.text, case)
+    return initial
+
+
+def _templates(request, case, available) -> dict:
+    """The reply templates each form offers: links that pre-fill its text (and, with JavaScript,
+    fill it in place: web/static/web/templates.js)."""
+    offered = {}
+    for slug in available:
+        use = replies.USE_OF_SLUG.get(slug)
+        if not use:
+            continue
+        field = replies.FORM_FIELDS[use][1]
+        offered[slug] = [
+            {
+                "template": template,
+                "text": replies.fill(template.text, case),
+                "target": f"id_{slug}-{field}",
+            }
+            for template in knowledge_selectors.templates_for(use, case.category_id)
+        ]
+    return offered
+
+
 def _staff_case_context(request, case, *, bound: dict | None = None, problem: str = "") -> dict:
     """The case page shows the resident's name, phone and address: every rendering is logged."""
     access.record_view(request.user, case, "staff_case")
@@ -536,7 +589,7 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
     for slug in available:
         form_class = STAFF_ACTIONS[slug][1]
         action_forms[slug] = (bound or {}).get(slug) or form_class(
-            prefix=slug, **_form_kwargs(form_class, case)
+            prefix=slug, initial=_initial(request, case, slug), **_form_kwargs(form_class, case)
         )
     progress = selectors.public_progress(case)
     return {
@@ -547,6 +600,7 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
         "resolutions": case.resolutions.prefetch_related("attachments"),
         "ratings": case.ratings.all(),
         "action_forms": action_forms,
+        "templates": _templates(request, case, available),
         "problem": problem,
         "now": timezone.now(),
         "masked_phone": mask_phone(case.phone),

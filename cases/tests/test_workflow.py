@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from cases import workflow
 from cases.errors import Conflict, InvalidMove, NotAllowed
-from cases.models import Case, CaseEvent, Department, State
+from cases.models import Case, CaseEvent, Department, HelpDesk, State
 from cases.workflow import Action
 
 ALL_STATES = [s.value for s in State]
@@ -51,6 +51,7 @@ EXPECTED_MOVES = {
         {"submitted", "accepted", "dispatched", "handling", "disputed", "completed", "closed"},
         None,
     ),
+    "answer": ({"submitted", "accepted"}, "closed"),
 }
 # action: who may make it (docs/architecture.md, the moves table). "handler" is the case's own department.
 EXPECTED_WHO = {
@@ -77,6 +78,7 @@ EXPECTED_WHO = {
     "mark_unreasonable": {"intake"},
     "sign_off": {"supervisor"},
     "decline_sign_off": {"supervisor"},
+    "answer": {"intake", "volunteer"},
 }
 ACTORS = [
     "intake",
@@ -204,6 +206,18 @@ def test_a_volunteer_may_not_change_a_case_they_do_not_follow(action, state, sta
         workflow.transition(case, action, by=staff["volunteer"], **_extra(action))
     assert _snapshot(case) == before
     assert action not in workflow.allowed_actions(staff["volunteer"], case)
+
+
+def test_a_volunteer_may_answer_only_their_desks_cases(staff, make_case):
+    other_desk = make_case("submitted", desk=HelpDesk.objects.get(code="mingliang-desk"))
+    no_desk = make_case("submitted")
+    for case in (other_desk, no_desk):
+        with pytest.raises(NotAllowed):
+            workflow.transition(case, Action.ANSWER, by=staff["volunteer"])
+        assert Case.objects.get(pk=case.pk).state == "submitted"
+    theirs = make_case("submitted", submitted_by=staff["volunteer"])
+    workflow.transition(theirs, Action.ANSWER, by=staff["volunteer"])
+    assert Case.objects.get(pk=theirs.pk).state == "closed"
 
 
 def test_a_handler_without_a_department_may_not_touch_a_dispatched_case(staff, make_case, property_dept):

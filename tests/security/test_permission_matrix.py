@@ -37,6 +37,8 @@ from cases.models import (
     StaffProfile,
     UnreasonableReason,
 )
+from knowledge.demo import load_knowledge
+from knowledge.models import Entry
 from tests.support.audio import voice_file
 from tests.support.data import case_in, jpeg, setup_reference
 
@@ -136,6 +138,7 @@ def _build(media_dir) -> dict:
     )
     for role, user in users.items():
         ApiToken.objects.create(user=user, key_hash=digest(TOKENS[role]))
+    load_knowledge(demo["intake"])
     tomorrow = timezone.localtime() + timedelta(days=1)
     return {
         "users": users,
@@ -156,6 +159,8 @@ def _build(media_dir) -> dict:
             "far_future": (timezone.localtime() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M"),
             "phone": PHONE,
             "last4": PHONE[-4:],
+            "entry": str(Entry.objects.get(question="高龄津贴怎么申请?").pk),
+            "draft_entry": str(Entry.objects.filter(status=Entry.Status.DRAFT).first().pk),
         },
     }
 
