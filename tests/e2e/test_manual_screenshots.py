@@ -239,6 +239,13 @@ def test_volunteer_chapter(browser, live_server, tmp_path):
     assert "满意度评价" in poster.inner_text() and poster.locator("svg").count() == 2
     page.set_viewport_size({"width": 794, "height": 1123})
     shot(poster, "volunteer-poster")
+
+    # One community's notice-board poster, from the list under the posters.
+    page.locator(".poster-communities").get_by_role("link", name="竹枝社区").click()
+    page.wait_for_url(re.compile(r"/desk/poster/community/zhuzhi$"))
+    board = page.locator(".poster--board")
+    assert "开放时间" in board.inner_text() and board.locator("svg").count() == 1
+    shot(board, "volunteer-board")
     page.context.close()
 
 
