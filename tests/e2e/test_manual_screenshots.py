@@ -19,6 +19,7 @@ from PIL import Image
 
 from cases import dispatching, services, supervision
 from cases.models import Case, Category, Department, Extension, HelpDesk, ResponsibilityItem
+from notify.models import Message
 from operations.demo import load_responsibilities
 from tests.support.data import case_in, jpeg, setup_reference
 
@@ -44,15 +45,16 @@ def shot(target, name: str, pad: int = 8) -> None:
         page.evaluate("document.activeElement && document.activeElement.blur()")
         box = target.bounding_box()
         assert box, f"{name}: nothing to photograph"
+        scroll = page.evaluate("[window.scrollX, window.scrollY]")
         width = page.viewport_size["width"]
-        x, y = max(box["x"] - pad, 0), max(box["y"] - pad, 0)
+        x, y = max(box["x"] + scroll[0] - pad, 0), max(box["y"] + scroll[1] - pad, 0)
         clip = {
             "x": x,
             "y": y,
             "width": min(box["width"] + 2 * pad, width - x),
             "height": box["height"] + 2 * pad,
         }
-        raw = page.screenshot(clip=clip, animations="disabled", caret="hide")
+        raw = page.screenshot(clip=clip, full_page=True, animations="disabled", caret="hide")
     else:
         target.evaluate("document.activeElement && document.activeElement.blur()")
         raw = target.screenshot(animations="disabled", caret="hide")
@@ -131,6 +133,16 @@ def test_resident_chapter(browser, live_server, tmp_path):
     assert "13800001234" not in page.content()
     assert "诉求提交" in page.locator('[aria-current="step"]').inner_text()
 
+    # 我的诉求: sign in with the phone and the SMS code.
+    page.get_by_role("link", name="我的诉求").first.click()
+    page.get_by_label("手机号").fill("13800001234")
+    page.get_by_role("button", name="获取验证码").click()
+    sms = Message.objects.filter(recipient="13800001234").latest("pk")
+    page.get_by_role("textbox", name="短信验证码").fill(re.search(r"\d{6}", sms.text).group())
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/me/$"))
+    assert case.number in _main_text(page)
+
     # Rate a completed case.
     services.accept(case, by=users["intake"])
     services.dispatch(case, by=users["intake"], department=Department.objects.get(code="property"))
@@ -200,6 +212,7 @@ def test_volunteer_chapter(browser, live_server, tmp_path):
     page.get_by_label(re.compile("基础设施维修")).check()
     page.get_by_label("详细地址").fill("3栋2单元5楼")
     page.get_by_label(re.compile("诉求描述")).fill("卫生间冷水龙头损坏,漏水严重。")
+    page.get_by_label(re.compile("居民的联系电话")).fill("13800001234")
     page.get_by_label(re.compile("居民本人已同意")).check()
     page.get_by_role("button", name=re.compile("提交并打印回执")).click()
     case = Case.objects.get()
@@ -215,10 +228,26 @@ def test_volunteer_chapter(browser, live_server, tmp_path):
     assert case.number in _main_text(page)
     shot(page.locator("main .panel").first, "volunteer-case")
 
-    # Follow-up call after the repair.
+    # By the resident's full phone: every case of that number.
+    page.goto(f"{base}/desk/")
+    by_phone = page.get_by_label("按居民的完整电话号码")
+    by_phone.fill("13800001234")
+    by_phone.locator("xpath=ancestor::form").get_by_role("button", name="查询").click()
+    page.wait_for_url(re.compile(r"/desk/lookup$"))
+    assert case.number in _main_text(page)
+
+    # The department starts; the volunteer records the appointment agreed on the phone.
     services.accept(case, by=users["intake"])
     services.dispatch(case, by=users["intake"], department=Department.objects.get(code="property"))
     services.start(case, by=users["handler"])
+    page.goto(f"{base}/desk/cases/{case.number}")
+    when = (timezone.localtime() + timedelta(days=1)).replace(hour=15, minute=0)
+    page.get_by_label("和居民约好的上门时间").fill(when.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="保存预约时间").click()
+    case.refresh_from_db()
+    assert case.appointment_at is not None
+
+    # Follow-up call after the repair.
     services.complete(case, by=users["handler"], explanation="已更换水龙头", before=[jpeg()], after=[jpeg()])
     page.goto(f"{base}/desk/follow-ups")
     page.get_by_role("link", name=case.number).click()
@@ -343,6 +372,11 @@ def test_handler_chapter(browser, live_server, tmp_path):
     start.get_by_role("button", name="开始办理").click()
     to_do.refresh_from_db()
     assert to_do.state == "handling" and to_do.appointment_at is not None
+    appointment = _action(page, "appointment")
+    appointment.get_by_label("预约上门时间").fill((when + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    appointment.get_by_role("button", name="保存预约时间").click()
+    to_do.refresh_from_db()
+    assert timezone.localtime(to_do.appointment_at).hour == 11
 
     # Complete with before and after photos.
     complete = _action(page, "complete")
@@ -465,12 +499,20 @@ def test_admin_chapter(browser, live_server):
     page.goto(f"{base}/admin/cases/category/")
     assert Category.objects.get(code="infrastructure").name in page.locator("#result_list").inner_text()
     shot(page.locator("#changelist"), "admin-categories")
+    row = page.locator("#result_list tr", has_text="基础设施维修")
+    row.locator("input[name$='time_limit_hours']").fill("60")
+    page.get_by_role("button", name="保存").click()
+    assert Category.objects.get(code="infrastructure").time_limit_hours == 60
 
     desk = HelpDesk.objects.get(code="zhuzhi-desk")
     page.goto(f"{base}/admin/cases/helpdesk/{desk.pk}/change/")
     hours = page.get_by_label(re.compile("开放时间"))
     assert hours.input_value()
     shot(page.locator("#content-main fieldset").first, "admin-desk")
+    hours.fill("周一至周日 8:30–18:00")
+    page.get_by_role("button", name="保存", exact=True).click()
+    desk.refresh_from_db()
+    assert desk.opening_hours == "周一至周日 8:30–18:00"
 
     page.goto(f"{base}/admin/cases/responsibilityitem/")
     assert ResponsibilityItem.objects.first().text[:10] in page.locator("#result_list").inner_text()
