@@ -36,7 +36,7 @@ p, li { orphans: 3; widows: 3; }
 .cover { height: 240mm; display: flex; flex-direction: column; justify-content: center; text-align: center; }
 .cover h1 { border: 0; font-size: 28pt; }
 .cover p { font-size: 14pt; }
-img { display: block; max-width: 100%; max-height: 215mm; margin: 3mm 0 4mm; border: 1px solid #bbb;
+img { display: block; max-width: 100%; max-height: 240mm; margin: 3mm 0 4mm; border: 1px solid #bbb;
       break-inside: avoid; }
 table { border-collapse: collapse; width: 100%; margin: 3mm 0; break-inside: avoid; }
 th, td { border: 1px solid #999; padding: 1.5mm 2mm; text-align: left; vertical-align: top; }

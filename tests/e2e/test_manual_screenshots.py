@@ -35,9 +35,9 @@ DESKTOP = {"width": 1366, "height": 900}
 MAX_BYTES = 150_000
 
 
-def shot(target, name: str, pad: int = 8) -> None:
-    """Save a screenshot of an element (with a margin around it) or of the page's window as a small
-    palette PNG."""
+def shot(target, name: str, pad: int = 8, to=None) -> None:
+    """Save a screenshot of an element (with a margin around it; down to the bottom of the element
+    `to` when given) or of the page's window as a small palette PNG."""
     OUT.mkdir(parents=True, exist_ok=True)
     if hasattr(target, "bounding_box"):  # a Locator
         page = target.page
@@ -45,6 +45,9 @@ def shot(target, name: str, pad: int = 8) -> None:
         page.evaluate("document.activeElement && document.activeElement.blur()")
         box = target.bounding_box()
         assert box, f"{name}: nothing to photograph"
+        if to is not None:
+            end = to.bounding_box()
+            box = {**box, "height": end["y"] + end["height"] - box["y"]}
         scroll = page.evaluate("[window.scrollX, window.scrollY]")
         width = page.viewport_size["width"]
         x, y = max(box["x"] + scroll[0] - pad, 0), max(box["y"] + scroll[1] - pad, 0)
@@ -118,7 +121,14 @@ def test_resident_chapter(browser, live_server, tmp_path):
     page.get_by_label(re.compile("现场照片")).set_input_files(_file(tmp_path, "light.jpg", (60, 90, 160)))
     page.get_by_label("姓名").fill("张桂兰")
     page.get_by_label("联系电话").fill("13800001234")
-    shot(_panel(page, "submit-title"), "resident-form")
+    # In two pictures: the problem, then the contact (the seven categories above are long on a phone).
+    form = _panel(page, "submit-title")
+
+    def field(label):
+        return form.locator(".field").filter(has=page.get_by_label(label, exact=True))
+
+    shot(field("社区"), "resident-form", to=field(re.compile("现场照片")))
+    shot(field("姓名"), "resident-contact", to=form.get_by_role("button", name="提交诉求"))
     page.get_by_role("button", name="提交诉求").click()
     case = Case.objects.get()
     page.wait_for_url(re.compile(rf"/cases/{case.number}/submitted$"))
@@ -494,7 +504,6 @@ def test_admin_chapter(browser, live_server):
     page.get_by_label(re.compile("密码")).fill("minsheng-demo")
     page.get_by_role("button", name=re.compile("登录")).click()
     page.wait_for_url(re.compile(r"/admin/$"))
-    shot(page.locator("#content-main"), "admin-index")
 
     page.goto(f"{base}/admin/cases/category/")
     assert Category.objects.get(code="infrastructure").name in page.locator("#result_list").inner_text()
