@@ -541,3 +541,32 @@ def test_admin_chapter(browser, live_server):
     page.goto(f"{base}/admin/api/apitoken/")
     assert "intake" in page.locator("#result_list").inner_text()
     page.context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The community notice-board poster through the layout check's measurements (it is new with the
+# manual; tests/e2e/test_layout_browser.py measures /desk/poster)
+
+
+@pytest.mark.parametrize("width,language", [(390, "zh-hans"), (1366, "en")])
+def test_the_notice_board_poster_passes_the_layout_check(browser, live_server, width, language):
+    from django.conf import settings
+
+    from .test_layout_browser import MEASURE, STANDARD, _axe
+
+    setup_reference()
+    HelpDesk.objects.filter(code="zhuzhi-desk").update(opening_hours="", phone="")  # the sentences instead
+    base = live_server.url
+    page = _new_page(browser, {"width": width, "height": 900})
+    _sign_in(page, base, "intake")  # in Chinese; then the language of the check
+    host = base.split("://", 1)[1].split(":")[0]
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "domain": host, "path": "/"}]
+    )
+    for path in ("/desk/poster", "/desk/poster/community/zhuzhi", "/desk/poster/community/baidi"):
+        page.goto(base + path)
+        assert page.locator("html").get_attribute("lang") == ("en" if language == "en" else "zh-Hans")
+        measured = page.evaluate(MEASURE, STANDARD)
+        problems = list(measured["problems"]) + _axe(page)
+        assert not problems, f"{width} {language} {path}: {problems}"
+    page.context.close()
