@@ -6,6 +6,7 @@ chapter from a new page, pictures fitted to the width), which Debian's Chromium 
 Playwright's page.pdf(). Links between chapters become links inside the PDF.
 
     .venv/bin/python docs/manual/build.py [--out var/manual/manual.pdf] [--chromium /usr/bin/chromium]
+                                          [--source docs/manual]
 """
 
 import argparse
@@ -52,16 +53,16 @@ FOOTER = (
 )
 
 
-def chapters() -> list[Path]:
+def chapters(source: Path = HERE) -> list[Path]:
     """The index first, then the numbered chapters."""
-    return [HERE / "README.md", *sorted(HERE.glob("[0-9][0-9]-*.md"))]
+    return [source / "README.md", *sorted(source.glob("[0-9][0-9]-*.md"))]
 
 
-def render() -> str:
-    """The whole manual as one HTML document (images relative to docs/manual/)."""
+def render(source: Path = HERE) -> str:
+    """The whole manual as one HTML document (images relative to the manual's folder)."""
     md = MarkdownIt("commonmark").enable("table")
     parts = []
-    for path in chapters():
+    for path in chapters(source):
         body = md.render(path.read_text(encoding="utf-8"))
         # A link to another chapter's file is a link to its section in this document.
         body = re.sub(r'href="((?:\d\d-[^"#/]+)|README)\.md"', r'href="#ch-\1"', body)
@@ -73,12 +74,12 @@ def render() -> str:
     )
     return (
         f'<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">'
-        f'<base href="{HERE.as_uri()}/"><title>{title}</title><style>{STYLE}</style></head>'
+        f'<base href="{source.resolve().as_uri()}/"><title>{title}</title><style>{STYLE}</style></head>'
         f"<body>{cover}{''.join(parts)}</body></html>"
     )
 
 
-def build(out: Path = DEFAULT_OUT, chromium: str = CHROMIUM) -> Path:
+def build(out: Path = DEFAULT_OUT, chromium: str = CHROMIUM, source: Path = HERE) -> Path:
     if not shutil.which(chromium):
         raise SystemExit(f"{chromium} not found: install Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -86,7 +87,7 @@ def build(out: Path = DEFAULT_OUT, chromium: str = CHROMIUM) -> Path:
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     page_html = out.with_suffix(".html")
-    page_html.write_text(render(), encoding="utf-8")
+    page_html.write_text(render(source), encoding="utf-8")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         try:
@@ -112,8 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--chromium", default=CHROMIUM)
+    parser.add_argument("--source", type=Path, default=HERE, help="the folder of the Markdown files")
     args = parser.parse_args(argv)
-    out = build(args.out, args.chromium)
+    out = build(args.out, args.chromium, args.source)
     print(f"{out} ({out.stat().st_size // 1024} KB)")
     return 0
 
