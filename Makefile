@@ -6,7 +6,7 @@ PORT ?= 8000
 # Development defaults; production sets its own environment (see README).
 export DEBUG ?= 1
 
-.PHONY: run test lint check setup messages clean bench bench-quick bench-multinode eval-triage bench-triage
+.PHONY: run test lint check setup messages clean bench bench-quick bench-multinode eval-triage bench-triage manual
 
 $(BIN)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ check: $(BIN)/.installed
 messages: $(BIN)/.installed
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
+
+# The staff manual (docs/manual/*.md and its screenshots) as one A4 PDF, printed by Debian's Chromium.
+manual: $(BIN)/.installed
+	$(BIN)/python docs/manual/build.py --out var/manual/manual.pdf
 
 clean:
 	rm -rf $(VENV) var

@@ -23,6 +23,7 @@ from .models import (
     Case,
     Category,
     Channel,
+    Community,
     FollowUp,
     HelpDesk,
     PersonalDataAccess,
@@ -42,6 +43,27 @@ def desks_of(user) -> QuerySet[HelpDesk]:
     if user is None or not user.is_authenticated:
         return HelpDesk.objects.none()
     return user.help_desks.filter(is_active=True).select_related("community")
+
+
+def poster_communities() -> QuerySet[Community]:
+    """The communities a notice-board poster may be printed for: every active one."""
+    return Community.objects.filter(is_active=True).order_by("sort", "name")
+
+
+@dataclass(frozen=True)
+class NoticeBoard:
+    """One community's notice-board poster: the community and its open desks (for their hours)."""
+
+    community: Community
+    desks: list[HelpDesk]
+
+
+def notice_boards(communities) -> list[NoticeBoard]:
+    communities = list(communities)
+    desks: dict[int, list[HelpDesk]] = {c.pk: [] for c in communities}
+    for desk in HelpDesk.objects.filter(community__in=communities, is_active=True).order_by("name"):
+        desks[desk.community_id].append(desk)
+    return [NoticeBoard(c, desks[c.pk]) for c in communities]
 
 
 def may_register(user) -> bool:

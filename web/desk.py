@@ -153,6 +153,18 @@ def _qr(url: str) -> str:
     )
 
 
+def _poster_context(**extra) -> dict:
+    elder_url = f"{settings.SITE_URL}/elder/?mode=elder"
+    lookup_url = f"{settings.SITE_URL}/cases/lookup"
+    return {
+        "elder_url": elder_url,
+        "lookup_url": lookup_url,
+        "elder_qr": _qr(elder_url),
+        "lookup_qr": _qr(lookup_url),
+        **extra,
+    }
+
+
 @desk_required
 @require_GET
 def poster(request):
@@ -160,19 +172,28 @@ def poster(request):
     then one per community for its notice board (the elder-mode QR code)."""
     desks = list(helpdesk.desks_of(request.user))
     communities = {d.community_id: d.community for d in desks}
-    elder_url = f"{settings.SITE_URL}/elder/?mode=elder"
-    lookup_url = f"{settings.SITE_URL}/cases/lookup"
     return render(
         request,
         "web/desk/poster.html",
-        {
-            "desks": desks,
-            "communities": list(communities.values()),
-            "elder_url": elder_url,
-            "lookup_url": lookup_url,
-            "elder_qr": _qr(elder_url),
-            "lookup_qr": _qr(lookup_url),
-        },
+        _poster_context(
+            desks=desks,
+            boards=helpdesk.notice_boards(communities.values()),
+            all_communities=helpdesk.poster_communities(),
+        ),
+    )
+
+
+@desk_required
+@require_GET
+def poster_community(request, code: str):
+    """One community's notice-board poster (A4): any active community, for volunteers and intake."""
+    community = helpdesk.poster_communities().filter(code=code).first()
+    if community is None:
+        return error_page(
+            request, 404, _("没有这个社区,请从海报页面的社区列表里选择。"), title=_("找不到社区")
+        )
+    return render(
+        request, "web/desk/poster_community.html", _poster_context(boards=helpdesk.notice_boards([community]))
     )
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("desk/lookup", desk.lookup, name="desk_lookup"),
     path("desk/follow-ups", desk.follow_ups, name="desk_follow_ups"),
     path("desk/poster", desk.poster, name="desk_poster"),
+    path("desk/poster/community/<str:code>", desk.poster_community, name="desk_poster_community"),
     path("desk/cases/<str:number>", desk.case_page, name="desk_case"),
     path("desk/cases/<str:number>/answer", desk.answer, name="desk_answer"),
     path("desk/cases/<str:number>/appointment", desk.appointment, name="desk_appointment"),

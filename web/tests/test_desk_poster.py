@@ -47,3 +47,53 @@ def test_residents_and_visitors_cannot_open_it(client, resident):
     assert client.get("/desk/poster").status_code == 302
     client.force_login(resident)
     assert client.get("/desk/poster").status_code == 403
+
+
+# The notice-board poster of one community: /desk/poster/community/<code>
+
+
+def test_an_intake_officer_prints_any_communitys_notice_board_poster(client, users):
+    desk = HelpDesk.objects.get(code="zhuzhi-desk")
+    desk.opening_hours = "周一至周五 9:00–17:00"
+    desk.save()
+    client.force_login(users["intake"])
+    page = client.get("/desk/poster")
+    assert 'href="/desk/poster/community/zhuzhi"' in page.content.decode()  # every community is listed
+    response = client.get("/desk/poster/community/zhuzhi")
+    assert response.status_code == 200
+    html, words = response.content.decode(), text(response)
+    assert desk.community.name in words and desk.name in words
+    assert "周一至周五 9:00–17:00" in words and desk.phone in words
+    assert html.count('class="poster__qr-code"') == 1 and "/elder/?mode=elder" in html
+    assert "老人说明诉求" not in words  # the desk's own poster is not part of it
+
+
+def test_a_notice_board_poster_says_so_when_the_desk_has_no_hours_or_no_desk_exists(client, users):
+    desk = HelpDesk.objects.get(code="zhuzhi-desk")
+    desk.opening_hours = ""
+    desk.phone = ""
+    desk.save()
+    client.force_login(users["volunteer"])
+    words = text(client.get("/desk/poster/community/zhuzhi"))
+    assert "本代办岗还没有填写开放时间" in words and "本代办岗还没有填写电话" in words
+    HelpDesk.objects.filter(community__code="zhuzhi").update(is_active=False)
+    words = text(client.get("/desk/poster/community/zhuzhi"))
+    assert "请到社区居委会" in words and desk.name not in words
+
+
+def test_an_unknown_or_inactive_community_has_no_poster(client, users):
+    from cases import locating
+
+    client.force_login(users["intake"])
+    response = client.get("/desk/poster/community/nowhere")
+    assert response.status_code == 404 and "没有这个社区" in text(response)
+    placeholder = locating.placeholder_community()  # 待定位: inactive
+    assert client.get(f"/desk/poster/community/{placeholder.code}").status_code == 404
+
+
+def test_only_volunteers_and_intake_open_a_notice_board_poster(client, users, resident):
+    assert client.get("/desk/poster/community/zhuzhi").status_code == 302
+    client.force_login(resident)
+    assert client.get("/desk/poster/community/zhuzhi").status_code == 403
+    client.force_login(users["handler"])
+    assert client.get("/desk/poster/community/zhuzhi").status_code == 403
