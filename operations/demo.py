@@ -20,10 +20,12 @@ from cases.models import (
     Case,
     CaseEvent,
     Category,
+    CategoryPriorityLimit,
     Channel,
     Community,
     Department,
     HelpDesk,
+    Priority,
     ResponsibilityItem,
     Score,
     StaffProfile,
@@ -322,10 +324,30 @@ def load_responsibilities() -> int:
     return len(RESPONSIBILITIES)
 
 
+# 应急 time limits (CategoryPriorityLimit), in hours: (category, accept, dispatch, handle).
+URGENT_LIMITS = [("infrastructure", 1, 1, 4), ("municipal", 1, 1, 4), ("utilities", 1, 1, 2)]
+
+
+def load_priority_limits() -> int:
+    """The demo's 应急 time limits; run again, it keeps what the admin changed."""
+    for code, accept, dispatch, handle in URGENT_LIMITS:
+        CategoryPriorityLimit.objects.get_or_create(
+            category=Category.objects.get(code=code),
+            priority=Priority.URGENT,
+            defaults={
+                "accept_limit_hours": accept,
+                "dispatch_limit_hours": dispatch,
+                "time_limit_hours": handle,
+            },
+        )
+    return len(URGENT_LIMITS)
+
+
 @transaction.atomic
 def load_demo() -> tuple[dict[str, User], int]:
     load_reference_data()
     load_responsibilities()
+    load_priority_limits()
     load_calendar()
     users = load_accounts()
     load_knowledge(users.get("intake"))

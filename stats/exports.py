@@ -55,7 +55,8 @@ def _header(personal: bool) -> list[str]:
     ]
     if personal:
         header += [_("姓名"), _("联系电话"), _("详细地址")]
-    return header
+    # Issue 24, last so that the earlier columns keep their places.
+    return [*header, _("诉求性质"), _("紧急程度"), _("不计入考核")]
 
 
 def _rows(cases, personal: bool, log=None):
@@ -74,8 +75,12 @@ def _rows(cases, personal: bool, log=None):
         "description",
     ]
     if personal:
-        fields += ["name", "phone", "address", "pk"]
-    from cases.models import AgeBand, Channel, State
+        fields += ["name", "phone", "address"]
+    kinds = len(fields)  # where request_type, priority and excluded_from_rates are
+    fields += ["request_type", "priority", "excluded_from_rates"]
+    if personal:
+        fields.append("pk")
+    from cases.models import AgeBand, Channel, Priority, RequestType, State
 
     shown: list[int] = []
     for row in cases.values_list(*fields)[:EXPORT_LIMIT].iterator(chunk_size=LOG_CHUNK):
@@ -90,6 +95,10 @@ def _rows(cases, personal: bool, log=None):
         row[5] = str(AgeBand(row[5]).label)
         row[6] = str(State(row[6]).label)
         row[8] = _local(row[8])
+        row[kinds] = str(RequestType(row[kinds]).label)
+        row[kinds + 1] = str(Priority(row[kinds + 1]).label)
+        # 不合理诉求 signed off (cases.fairness): out of the departments' rates.
+        row[kinds + 2] = _("是") if row[kinds + 2] else _("否")
         yield [neutralise(v) for v in row]
     if shown and log is not None:
         log(shown)

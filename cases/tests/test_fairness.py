@@ -192,3 +192,18 @@ def test_a_signed_off_case_leaves_the_rates_and_is_counted_on_its_own_line(users
     assert satisfaction.value == 1.0
     assert "不含经督办领导确认的不合理诉求" in satisfaction.definition
     assert CaseFact.objects.get(pk=unfair.pk).excluded and not CaseFact.objects.get(pk=kept.pk).excluded
+
+
+def test_of_two_marks_at_once_one_is_kept(users, monkeypatch):
+    """Both found no pending mark; the database's one-pending-mark constraint refuses the second,
+    and its event is rolled back with it."""
+    case = case_in("handling", users)
+    stale_case = Case.objects.get(pk=case.pk)
+    fairness.mark(case, by=users["intake"], kind="unreasonable", reason=_reason())
+    monkeypatch.setattr(fairness, "pending_mark", lambda _case: None)
+    stale_case.version = Case.objects.get(pk=case.pk).version  # as if it had read after the first
+    with pytest.raises(Conflict):
+        fairness.mark(stale_case, by=users["intake"], kind="unreasonable", reason=_reason("malicious"))
+    assert UnreasonableMark.objects.filter(case=case).count() == 1
+    assert _events(case) == ["mark_unreasonable"]
+    assert Case.objects.get(pk=case.pk).version == stale_case.version

@@ -89,3 +89,17 @@ def test_the_dashboard_counts_signed_off_cases_on_their_own_line_and_says_what_i
     assert "不计入解决率、满意率和按时办结率,分子和分母都不计" in page
     listed = text(client.get("/supervisor/cases?metric=excluded"))
     assert case.number in listed
+
+
+def test_the_export_has_type_priority_and_the_exclusion(client, users):
+    case = case_in("closed", users)
+    fairness.mark(case, by=users["intake"], kind="unreasonable", reason=_reason())
+    fairness.sign_off(case, by=users["supervisor"])
+    client.force_login(users["supervisor"])
+    response = client.get("/supervisor/cases.csv")
+    lines = b"".join(response.streaming_content if response.streaming else [response.content]).decode(
+        "utf-8-sig"
+    )
+    header, row = lines.splitlines()[:2]
+    assert header.split(",")[-3:] == ["诉求性质", "紧急程度", "不计入考核"]
+    assert row.split(",")[-3:] == ["求助", "常规", "是"]
