@@ -33,7 +33,7 @@ from security import responses as refusals
 from security.client import client_ip, rate_key
 from security.ratelimit import limit
 
-from . import desk, dispatch, idempotency_header, presenters
+from . import desk, dispatch, idempotency_header, merge, presenters
 from .auth import TokenAuth, issue_token, revoke_token
 from .schemas import (
     CategoryOut,
@@ -520,6 +520,8 @@ def staff_queue(request):
 desk.mount(api)
 # Dispatch: 改派, 派单异议 and rulings (api.dispatch).
 dispatch.mount(api)
+# 并单 and 拆分 (api.merge).
+merge.mount(api)
 
 # Category suggestions and likely duplicates for a description (POST /triage).
 api.add_router("", "api.triage.router")

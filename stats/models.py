@@ -36,6 +36,13 @@ COUNTERS = [
     "returns",
     "extended",
     "extensions",
+    # 并单 (issue 21): cases merged into another (one problem with it), and the ratings of a
+    # completion by its further reporters (co-reporters, merged cases' reporters: ReporterRating).
+    "merged",
+    "co_rated",
+    "co_satisfied",
+    "co_basically",
+    "co_dissatisfied",
 ]
 HISTOGRAM = [f"{stage}_{i}" for stage in STAGES for i in range(BUCKET_COUNT)]
 COLUMNS = COUNTERS + HISTOGRAM
@@ -102,6 +109,12 @@ class CaseFact(models.Model):
     accept_minutes = models.PositiveIntegerField(null=True)
     dispatch_minutes = models.PositiveIntegerField(null=True)
     complete_minutes = models.PositiveIntegerField(null=True)
+    # 并单: merged into another case, whose problem it is: left out of the departments' figures.
+    merged = models.BooleanField(default=False, db_default=False)
+    # The further reporters' ratings of the case (ReporterRating), by score.
+    co_satisfied = models.PositiveIntegerField(default=0, db_default=0)
+    co_basically = models.PositiveIntegerField(default=0, db_default=0)
+    co_dissatisfied = models.PositiveIntegerField(default=0, db_default=0)
     # When the resident last answered 不满意: the feedback list, newest first.
     feedback_at = models.DateTimeField(null=True, db_index=True)
 

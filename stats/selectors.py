@@ -57,6 +57,7 @@ METRICS: dict[str, Q] = {
     "returned": Q(returns__gt=0),
     "extended": Q(extensions__gt=0),
     "feedback": Q(feedback_at__isnull=False),
+    "merged": Q(merged=True),
 }
 METRIC_LABELS = {
     "received": gettext_lazy("收到的诉求"),
@@ -76,6 +77,7 @@ METRIC_LABELS = {
     "extended": gettext_lazy("延期过"),
     "feedback": gettext_lazy("不满意反馈"),
     "overdue": gettext_lazy("当前超时未办结"),
+    "merged": gettext_lazy("并单(已合并到其他诉求)"),
 }
 
 
@@ -462,7 +464,13 @@ def _rate(key, label, numerator, denominator, definition, filters, num_metric, d
 
 
 def _rates(t: dict, filters: Filters) -> list[Rate]:
-    satisfaction = round(SATISFIED_WEIGHT * t["satisfied"] + BASICALLY_WEIGHT * t["basically"], 4)
+    # Every reporter's rating counts: the case's (the first of a completion, or the latest) and
+    # those of its further reporters (co-reporters, the reporters of cases merged into it).
+    satisfaction = round(
+        SATISFIED_WEIGHT * (t["satisfied"] + t.get("co_satisfied", 0))
+        + BASICALLY_WEIGHT * (t["basically"] + t.get("co_basically", 0)),
+        4,
+    )
     return [
         _rate(
             "response",
@@ -479,7 +487,10 @@ def _rates(t: dict, filters: Filters) -> list[Rate]:
             _("解决率"),
             t["resolved"],
             t["accepted"],
-            _("当前处于“办理完成”或“已办结”的诉求 ÷ 已受理的诉求(不含不予受理)。重办中的诉求不算已解决。"),
+            _(
+                "当前处于“办理完成”或“已办结”的诉求 ÷ 已受理的诉求(不含不予受理)。重办中的诉求不算已解决。"
+                "并单的诉求与所合并的诉求算作一个问题,不计入。"
+            ),
             filters,
             "resolved",
             "accepted",
@@ -488,10 +499,11 @@ def _rates(t: dict, filters: Filters) -> list[Rate]:
             "satisfaction",
             _("满意率"),
             satisfaction,
-            t["rated"],
+            t["rated"] + t.get("co_rated", 0),
             _(
-                "(满意件数 × 1 + 基本满意件数 × 0.9)÷ 已评价的诉求。线上评价和电话回访同样计入;"
-                "一件诉求重办后再次评价的,只计最后一次评价。"
+                "(满意件数 × 1 + 基本满意件数 × 0.9)÷ 评价件数。线上评价和电话回访同样计入;"
+                "一件诉求重办后再次评价的,只计最后一次评价。同一问题有多位反映人的(共同反映人、"
+                "并单的诉求),每位反映人的评价各计一次。"
             ),
             filters,
             "",
@@ -502,7 +514,10 @@ def _rates(t: dict, filters: Filters) -> list[Rate]:
             _("按时办结率"),
             t["on_time"],
             t["completed"],
-            _("首次办理完成不晚于办理时限的诉求 ÷ 已办理完成过的诉求。"),
+            _(
+                "首次办理完成不晚于办理时限的诉求 ÷ 已办理完成过的诉求。"
+                "并单的诉求不计入(所合并的诉求计一次)。"
+            ),
             filters,
             "on_time",
             "completed",

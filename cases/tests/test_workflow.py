@@ -38,7 +38,14 @@ EXPECTED_MOVES = {
     "dispute": ({"dispatched"}, "disputed"),
     "rule": ({"disputed"}, "dispatched"),
     "locate": ({"submitted", "accepted"}, None),
+    # 并单 (issue 21): unmerge gives back the stage the case had (make_case: accepted).
+    "merge": ({"submitted", "accepted", "dispatched", "handling", "disputed"}, "merged"),
+    "unmerge": ({"merged"}, None),
+    "co_report": ({"submitted", "accepted", "dispatched", "handling", "disputed", "completed"}, None),
+    "co_rate": ({"closed"}, None),
 }
+# Moves whose target is the stage the case had before it was merged.
+RESTORING = {"unmerge": "accepted"}
 # action: who may make it (docs/architecture.md, the moves table). "handler" is the case's own department.
 EXPECTED_WHO = {
     "accept": {"intake"},
@@ -60,6 +67,10 @@ EXPECTED_WHO = {
     "dispute": {"handler"},
     "rule": {"supervisor"},
     "locate": {"intake"},
+    "merge": {"intake"},
+    "unmerge": {"intake"},
+    "co_report": {"public", "anonymous_public"},
+    "co_rate": {"public", "anonymous_public"},
 }
 ACTORS = [
     "intake",
@@ -129,7 +140,7 @@ def test_every_action_from_every_state(action, state, staff, make_case, property
 
     with time_machine.travel(NOW, tick=False):
         event = workflow.transition(case, action, by=by, as_public=as_public, **_extra(action))
-    expected_state = target or state
+    expected_state = RESTORING.get(action) or target or state
     fresh = Case.objects.get(pk=case.pk)
     assert fresh.state == expected_state
     assert fresh.version == before[1] + 1
@@ -249,14 +260,14 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "dispute",
     ]
     assert workflow.allowed_actions(staff["other_handler"], dispatched) == []
-    assert workflow.allowed_actions(staff["intake"], dispatched) == ["appoint", "reassign"]
+    assert workflow.allowed_actions(staff["intake"], dispatched) == ["appoint", "reassign", "merge"]
     assert workflow.allowed_actions(staff["supervisor"], dispatched) == [
         "extend",
         "refuse_extension",
         "escalate",
     ]
     completed = make_case("completed", department=property_dept)
-    assert workflow.allowed_actions(None, completed, as_public=True) == ["rate", "reopen"]
+    assert workflow.allowed_actions(None, completed, as_public=True) == ["rate", "reopen", "co_report"]
     assert workflow.allowed_actions(None, completed) == ["auto_close"]
     assert workflow.can(staff["volunteer"], Action.FOLLOW_UP, completed)
     assert not workflow.can(staff["volunteer"], Action.FOLLOW_UP, dispatched)

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from api.auth import digest
 from api.models import ApiToken
-from cases import roles, supervision
+from cases import merging, roles, supervision
 from cases.models import (
     Attachment,
     Case,
@@ -115,6 +115,9 @@ def _build(media_dir) -> dict:
         if state == "dispatched":
             extra = {"photo_files": [jpeg("home.jpg")], "voice_file": voice_file("wav")}
         cases[state] = case_in(state, demo_users, **resident, **extra)
+    # 并单 (issue 21): a case merged into the accepted one, for 拆分.
+    cases["merged"] = case_in("accepted", demo_users, **resident)
+    merging.merge(cases["merged"], into=cases["accepted"], by=demo["intake"])
     dispatched, handling, completed = cases["dispatched"], cases["handling"], cases["completed"]
     extension = supervision.request_extension(
         handling, by=demo["handler"], reason="需要采购配件。", new_due_at=timezone.now() + timedelta(days=20)
@@ -131,6 +134,8 @@ def _build(media_dir) -> dict:
             "public_photo": str(completed.attachments.filter(kind=Attachment.Kind.AFTER).first().pk),
             "extension": str(extension.pk),
             "dispute": str(cases["disputed"].disputes.get().pk),
+            # Another open case (the accepted one), for merging {case} into.
+            "open_case": cases["accepted"].number,
             "category_pk": str(Category.objects.get(code="infrastructure").pk),
             "community_pk": str(Community.objects.get(code="zhuzhi").pk),
             "department_pk": str(Department.objects.get(code="property").pk),
