@@ -261,7 +261,11 @@ def plain_when(moment: datetime, now: datetime | None = None) -> str:
 
 def plain_progress(progress: Progress, now: datetime | None = None) -> str:
     """Where the case is, who has it and what happens next, as one says it to a resident:
-    "您的诉求已经派给物业科,维修人员明天上午9点上门。" """
+    "您的诉求已经派给物业科,维修人员明天上午9点上门。" A merged case says where its parent is."""
+    if progress.parent is not None:
+        return _("您的诉求已与同一问题的诉求%(number)s合并办理。") % {
+            "number": progress.parent.case.number
+        } + plain_progress(progress.parent, now)
     case = progress.case
     department = case.department.name if case.department is not None else ""
     appointment = ""

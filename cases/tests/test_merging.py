@@ -253,3 +253,12 @@ def test_following_a_merged_case_follows_its_parent(users):
 def test_a_submission_is_unaffected(users):
     case = submit()
     assert merging.reporter_phones(case) == [case.phone]
+
+
+def test_plain_words_of_a_merged_case_say_where_its_parent_is(users):
+    parent = case_in("dispatched", users)
+    child = case_in("submitted", users)
+    merging.merge(child, into=parent, by=users["intake"])
+    words = selectors.plain_progress(selectors.public_progress(fresh(child)))
+    assert words.startswith(f"您的诉求已与同一问题的诉求{parent.number}合并办理。")
+    assert "物业科" in words
