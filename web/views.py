@@ -311,7 +311,8 @@ def rate(request, number):
             status, error = 409, exc.message
         else:
             messages.success(request, _("感谢您的评价:%(score)s。") % {"score": rating.get_score_display()})
-            if rating.score == Score.DISSATISFIED:  # the case is reopened (重办)
+            # The case is reopened (重办) by the rating that moves it, not by a further reporter's.
+            if rating.score == Score.DISSATISFIED and isinstance(rating, Rating):
                 messages.info(request, _("我们会重新办理您的诉求,请留意办理进度。"))
             return redirect("web:progress", number=case.number)
     case.refresh_from_db()
@@ -557,6 +558,7 @@ def _merge_context(user, case) -> dict:
         "merged_into": merging.parent_of(case) if workflow.is_merged(case) else None,
         "merged_children": merging.merged_children(case),
         "co_reporters": list(case.co_reporters.all()),
+        "further_ratings": list(case.reporter_ratings.all()),
         "may_merge": workflow.can(user, Action.MERGE, case),
     }
 

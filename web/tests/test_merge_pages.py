@@ -110,3 +110,25 @@ def test_the_merged_page_is_never_served_stale(client, users):
 def current_stage(page: str) -> str:
     found = re.search(r'aria-current="step">.*?<span class="stage__label">([^<]*)</span>', page, re.S)
     return found.group(1) if found else ""
+
+
+def test_a_further_reporters_dissatisfied_rating_is_kept_and_reopens_nothing(client, users):
+    parent = case_in("handling", users, **PARENT)
+    merging.follow(parent, phone=CHILD["phone"])
+    services.complete(
+        fresh(parent),
+        by=users["handler"],
+        explanation="已更换灯泡",
+        before=[jpeg("b.jpg")],
+        after=[jpeg("a.jpg")],
+    )
+    client.post(f"/cases/{parent.number}/rate", {"score": "satisfied", "phone_last4": "2222"})
+    response = client.post(
+        f"/cases/{parent.number}/rate", {"score": "dissatisfied", "phone_last4": "5678"}, follow=True
+    )
+    page = text(response)
+    assert "感谢您的评价:不满意" in page and "我们会重新办理" not in page
+    assert fresh(parent).state == "closed"
+    client.force_login(users["intake"])
+    staff = text(client.get(f"/staff/cases/{parent.number}"))
+    assert "其他反映人的评价" in staff and CHILD["phone"] in staff
