@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from cases import workflow
 from cases.models import Case
-from triage import matching
+from triage import addresses, matching
 
 # How many offers are shown at most: more would be a list to read, not a question.
 MAX_OFFERS = 3
@@ -47,7 +47,17 @@ def _stage(case: Case) -> str:
     return _("已办理完成,等待评价")
 
 
-def matches(*, description: str, community, address: str = "", phone: str = "", category=None) -> list[Case]:
+@dataclass(frozen=True)
+class Matched:
+    case: Case
+    # In the building the resident named (matching's 同一楼栋 / 同一楼栋单元): the offer may say
+    # "竹枝社区3栋", from the resident's own address, never from the other case's.
+    building: str
+
+
+def matches(
+    *, description: str, community, address: str = "", phone: str = "", category=None
+) -> list[Matched]:
     """The open cases LIKELY the same problem that can still take a co-reporter, best first."""
     try:
         found = matching.likely_duplicates(
@@ -60,22 +70,33 @@ def matches(*, description: str, community, address: str = "", phone: str = "", 
         )
     except ValueError:
         return []
-    return [m.case for m in found if workflow.can_take_reporters(m.case)]
-
-
-def offers_for(cases: list[Case]) -> list[Offer]:
+    same_place = {str(matching.REASONS["unit"]), str(matching.REASONS["building"])}
+    own = addresses.parse(address or "").building
     return [
-        Offer(
-            number=case.number,
-            category=case.category.name,
-            community=case.community.name,
-            stage=_stage(case),
-            submitted_at=case.submitted_at,
-        )
-        for case in cases
+        Matched(m.case, own.upper() if own and same_place.intersection(m.reasons) else "")
+        for m in found
+        if workflow.can_take_reporters(m.case)
     ]
 
 
-def chosen(cases: list[Case], number: str) -> Case | None:
+def offers_for(found: list[Matched]) -> list[Offer]:
+    offers = []
+    for match in found:
+        place = match.case.community.name
+        if match.building:
+            place += _("%(n)s栋") % {"n": match.building}
+        offers.append(
+            Offer(
+                number=match.case.number,
+                category=match.case.category.name,
+                community=place,
+                stage=_stage(match.case),
+                submitted_at=match.case.submitted_at,
+            )
+        )
+    return offers
+
+
+def chosen(found: list[Matched], number: str) -> Case | None:
     """The offered case the resident chose, or None when `number` was not offered."""
-    return next((case for case in cases if case.number == (number or "").strip()), None)
+    return next((m.case for m in found if m.case.number == (number or "").strip()), None)

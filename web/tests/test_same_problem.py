@@ -29,7 +29,8 @@ def test_a_likely_match_is_offered_before_anything_is_made(client, users):
     response = client.post("/cases/new", submission(**MINE, photos=[]))
     page = text(response)
     assert response.status_code == 200
-    assert f"竹枝社区已有人反映过“基础设施维修”问题(案号 {theirs.number},正在办理)" in page
+    # The building is the resident's own (3栋 from "3栋2单元"), said because the match is the same building.
+    assert f"竹枝社区3栋已有人反映过“基础设施维修”问题(案号 {theirs.number},正在办理)" in page
     assert "这是同一件事,关注它" in page and "不是,继续提交" in page
     assert_nothing_of_theirs(page)
     # The resident's own answers are kept in the form for either choice.
