@@ -66,3 +66,15 @@ def test_unmerging_puts_the_case_back_in_the_departments_figures(users):
     merging.unmerge(child, by=users["intake"], reason="不是同一件事")
     assert totals()["merged"] == 0 and totals()["accepted"] == 2
     assert_listener_equals_rebuild()
+
+
+def test_the_dashboard_has_a_merged_line_and_says_how_merged_cases_count(client, users):
+    parent = case_in("accepted", users)
+    child = case_in("accepted", users)
+    merging.merge(child, into=parent, by=users["intake"])
+    client.force_login(users["supervisor"])
+    page = client.get("/supervisor/dashboard").content.decode()
+    assert "metric=merged" in page and "每位反映人的评价各计一次" in page
+    listed = client.get("/supervisor/cases?metric=merged")
+    assert listed.status_code == 200 and child.number in listed.content.decode()
+    assert parent.number not in listed.content.decode()
