@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from cases.models import Attachment, Case, CaseEvent, Priority, RequestType, State
-from cases.selectors import STAGE_OF_STATE, Progress, stage_labels
+from cases.selectors import Progress, stage_labels, stage_of
 from cases.workflow import Action
 
 
@@ -98,6 +98,8 @@ def progress_data(progress: Progress) -> dict:
         "answer": progress.answer,
         "resident": progress.masked_name,
         "can_rate": progress.can_rate,
+        # 并单: the number of the case this one is handled with, and nothing else of it.
+        "merged_into": progress.parent.case.number if progress.parent is not None else None,
         "stages": [
             {
                 "key": s.key,
@@ -118,7 +120,7 @@ def progress_data(progress: Progress) -> dict:
 def submitted_data(case: Case) -> dict:
     return {
         "number": case.number,
-        "stage": STAGE_OF_STATE[State(case.state)],
+        "stage": stage_of(case),
         "state": case.state,
         "url": case_url(case),
         "submitted_at": local(case.submitted_at),
@@ -136,7 +138,7 @@ def queue_item(case: Case) -> dict:
         "url": case_url(case),
         "state": case.state,
         "state_label": str(State(case.state).label),
-        "stage": STAGE_OF_STATE[State(case.state)],
+        "stage": stage_of(case),
         **kind_data(case),
         "category": code_name(case.category),
         "community": code_name(case.community),

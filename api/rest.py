@@ -33,7 +33,7 @@ from security import responses as refusals
 from security.client import client_ip, rate_key
 from security.ratelimit import limit
 
-from . import desk, dispatch, fairness, idempotency_header, presenters
+from . import desk, dispatch, fairness, idempotency_header, merge, presenters
 from . import knowledge as knowledge_api
 from .auth import TokenAuth, issue_token, revoke_token
 from .schemas import (
@@ -526,6 +526,8 @@ fairness.mount(api)
 
 # 知识库: search, reply templates and the answer move (api.knowledge).
 knowledge_api.mount(api)
+# 并单 and 拆分 (api.merge).
+merge.mount(api)
 
 # Category suggestions and likely duplicates for a description (POST /triage).
 api.add_router("", "api.triage.router")

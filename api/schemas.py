@@ -171,6 +171,10 @@ class ProgressOut(Schema):
     )
     resident: str = Field(description="the resident's masked name, e.g. 张**")
     can_rate: bool
+    merged_into: str | None = Field(
+        None,
+        description="并单: the number of the case this one is handled with (merged into); nothing else of it",
+    )
     stages: list[StageOut]
     events: list[EventOut]
     resolution: ResolutionOut | None

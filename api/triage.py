@@ -141,7 +141,7 @@ def _duplicates(user, *, description: str, community, address: str, phone: str) 
     for match in found:
         case = match.case
         if case.pk in visible:
-            stage = selectors.STAGE_OF_STATE[State(case.state)]
+            stage = selectors.stage_of(case)
             rows.append(
                 {
                     "number": case.number,

@@ -313,7 +313,9 @@ def record_follow_up(
         )
         follow_up = follow_ups[0]
         if score:
-            follow_up.rating = services.rate(case, score=score, comment=note, by=by, via=Rating.Via.FOLLOW_UP)
+            rating = services.rate(case, score=score, comment=note, by=by, via=Rating.Via.FOLLOW_UP)
+            assert isinstance(rating, Rating)  # staff record the move's rating, never a further one
+            follow_up.rating = rating
             follow_up.save(update_fields=["rating"])
     return follow_up
 

@@ -18,6 +18,9 @@ class State(models.TextChoices):
     REJECTED = "rejected", _("不予受理")
     # 派单异议: the department disputed the dispatch; a supervisor's ruling is awaited (issue 22).
     DISPUTED = "disputed", _("正在确认责任部门")
+    # 并单 (issue 21): the case is handled as part of another (Case.merged_into), whose stage it
+    # follows; not open, since the parent carries the work and its time limit (cases.merging).
+    MERGED = "merged", _("已合并办理")
 
 
 # Open (在办): not yet completed, so the stage's time limit runs and the case can be overdue.
@@ -316,6 +319,19 @@ class Case(models.Model):
     excluded_from_rates = models.BooleanField(_("不计入考核"), default=False, db_default=False)
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     long = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    # 并单: the case this one was merged into (Action.MERGE), and the stage it had then, which
+    # 拆分 (Action.UNMERGE) gives back. Set only while the case is merged.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+        verbose_name=_("合并到"),
+    )
+    merged_from_state = models.CharField(
+        max_length=16, choices=State.choices, blank=True, default="", db_default=""
+    )
     submitted_at = models.DateTimeField(_("提交时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"))
 
@@ -442,6 +458,9 @@ class Rating(models.Model):
     score = models.CharField(_("评价"), max_length=24, choices=Score.choices)
     comment = models.TextField(_("评价意见"), max_length=1000, blank=True)
     via = models.CharField(max_length=16, choices=Via.choices, default=Via.ONLINE)
+    # The phone of the reporter who rated (a co-reporter's, a merged case's); blank: the case's own
+    # reporter (or staff recording it on a follow-up call).
+    phone = models.CharField(max_length=20, blank=True, default="", db_default="")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -770,3 +789,61 @@ class UnreasonableMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.status}"
+
+
+# 并单 and co-reporters (issue 21): residents who report a problem someone already reported.
+
+
+class CoReporter(models.Model):
+    """A resident who said "this is the same problem, follow it" (这是同一件事,关注它) instead of
+    opening a new case: they get the case's SMS and may rate it (cases.merging)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="co_reporters")
+    phone = models.CharField(_("联系电话"), max_length=20)
+    name = models.CharField(_("姓名"), max_length=50, blank=True)
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, default=Channel.ONLINE)
+    at = models.DateTimeField(_("关注时间"))
+    # Who registered them for the resident (a volunteer at a desk, intake on the phone).
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sms_opt_out = models.BooleanField(_("不再接收短信"), default=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("共同反映人")
+        verbose_name_plural = _("共同反映人")
+        constraints = [models.UniqueConstraint(fields=["case", "phone"], name="coreporter_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.phone[:3]}…"
+
+
+class ReporterRating(models.Model):
+    """A further reporter's rating of a completion the first rating already moved (closed).
+
+    The first rating of a completion, by any of the case's reporters, is the Rating that makes the
+    move (closes or reopens the case). Every other reporter — a co-reporter, the reporter of a case
+    merged into this one, or the original reporter after a co-reporter rated first — may still rate
+    that completion once: the rating is kept here, counts in satisfaction, and moves nothing."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reporter_ratings")
+    resolution = models.ForeignKey(Resolution, on_delete=models.PROTECT, related_name="reporter_ratings")
+    phone = models.CharField(max_length=20)
+    score = models.CharField(_("评价"), max_length=24, choices=Score.choices)
+    comment = models.TextField(_("评价意见"), max_length=1000, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("其他反映人的评价")
+        verbose_name_plural = _("其他反映人的评价")
+        constraints = [
+            models.UniqueConstraint(fields=["resolution", "phone"], name="reporter_rating_once"),
+            models.CheckConstraint(
+                condition=Q(score__in=[s.value for s in Score]), name="reporter_rating_score_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.score}"

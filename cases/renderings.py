@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
@@ -41,25 +42,52 @@ class Current:
     stored: str | None = None
 
 
+# A merged case's public rendering shows its parent's progress (cases.merging), so it changes when
+# the parent moves: its public version counts the parent's version too, in a range of its own that
+# no version of the case alone reaches (versions only grow, so no two states share a number).
+PARENT_VERSION_STEP = 1_000_000
+
+
+def public_version(case: Case) -> int:
+    """The version a public rendering of `case` is made from (and its ETag names)."""
+    if case.merged_into_id is None:
+        return case.version
+    parent = Case.objects.filter(pk=case.merged_into_id).values_list("version", flat=True).first()
+    return case.version + (parent or 0) * PARENT_VERSION_STEP
+
+
 # One statement finds the case's version and the stored rendering of it together: a lookup is one
 # indexed read. It is plain SQL (through Django's own cursor, every value a parameter) because it is
 # the hottest statement of the platform, and building it through the ORM on every lookup cost
-# several times what the database takes to answer it (docs/performance.md).
+# several times what the database takes to answer it (docs/performance.md). The parent of a merged
+# case is joined by its primary key (public_version).
 def _read_sql(connection) -> str:
     q = connection.ops.quote_name
     case, view = q(Case._meta.db_table), q(PublicView._meta.db_table)
+    version = f"(c.{q('version')} + COALESCE(p.{q('version')}, 0) * {PARENT_VERSION_STEP})"
     return (
-        f"SELECT c.{q('id')}, c.{q('version')}, c.{q('updated_at')}, v.{q('body')} "  # noqa: S608
-        f"FROM {case} c LEFT JOIN {view} v ON v.{q('case_id')} = c.{q('id')} "
+        f"SELECT c.{q('id')}, {version}, c.{q('updated_at')}, v.{q('body')}, p.{q('updated_at')} "  # noqa: S608
+        f"FROM {case} c LEFT JOIN {case} p ON p.{q('id')} = c.{q('merged_into_id')} "
+        f"LEFT JOIN {view} v ON v.{q('case_id')} = c.{q('id')} "
         f"AND v.{q('variant')} = %s AND v.{q('language')} = %s "
-        f"AND v.{q('version')} = c.{q('version')} AND v.{q('made_at')} > %s "
+        f"AND v.{q('version')} = {version} AND v.{q('made_at')} > %s "
         f"WHERE c.{q('number')} = %s"
     )
 
 
+def _aware(value) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite hands back text where a column has no declared type
+        value = parse_datetime(value)
+    if timezone.is_naive(value):  # SQLite keeps naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
 def current(number: str, variant: str = "") -> Current:
-    """The case's current version, and the stored rendering `variant` of it in the active language
-    if there is a fresh one; CaseNotFound for a malformed or unknown number."""
+    """The case's current (public) version, and the stored rendering `variant` of it in the active
+    language if there is a fresh one; CaseNotFound for a malformed or unknown number."""
     number = (number or "").strip()
     if not numbering.is_well_formed(number):
         raise not_found(number)
@@ -70,12 +98,12 @@ def current(number: str, variant: str = "") -> Current:
         row = cursor.fetchone()
     if row is None:
         raise not_found(number)
-    pk, version, updated_at, stored = row
-    if isinstance(updated_at, str):  # SQLite hands back text where a column has no declared type
-        updated_at = parse_datetime(updated_at)
-    if timezone.is_naive(updated_at):  # SQLite keeps naive UTC
-        updated_at = updated_at.replace(tzinfo=UTC)
-    return Current(pk=pk, number=number, version=version, updated_at=updated_at, stored=stored)
+    pk, version, updated_at, stored, parent_updated_at = row
+    updated_at = _aware(updated_at)
+    parent_updated_at = _aware(parent_updated_at)
+    if parent_updated_at is not None and updated_at is not None:
+        updated_at = max(updated_at, parent_updated_at)
+    return Current(pk=pk, number=number, version=int(version), updated_at=updated_at, stored=stored)
 
 
 def language() -> str:
@@ -93,22 +121,24 @@ def rendering(case: Current, variant: str, build: Callable[[Case], str]) -> tupl
     if case.stored is not None:
         return case.version, case.stored
     full = case_for_public(case.number)
+    version = public_version(full)
     body = build(full)
-    _store(full, variant, body)
-    return full.version, body
+    _store(full, variant, body, version)
+    return version, body
 
 
-def _store(case: Case, variant: str, body: str) -> None:
+def _store(case: Case, variant: str, body: str, version: int) -> None:
     """Keep `body` as the rendering of `case`'s version. A builder that read an older version and
     finishes late never replaces a newer body."""
     now = timezone.now()
     key = {"case": case, "variant": variant, "language": language()}
-    if PublicView.objects.filter(**key, version__lte=case.version).update(
-        version=case.version, made_at=now, body=body
-    ):
+    older = Q(version__lte=version)
+    if version < PARENT_VERSION_STEP:
+        older |= Q(version__gte=PARENT_VERSION_STEP)  # made while it was merged; split since
+    if PublicView.objects.filter(older, **key).update(version=version, made_at=now, body=body):
         return
     try:
         with transaction.atomic():
-            PublicView.objects.create(**key, version=case.version, made_at=now, body=body)
+            PublicView.objects.create(**key, version=version, made_at=now, body=body)
     except IntegrityError:
         pass  # stored meanwhile by another request, for this version or a newer one

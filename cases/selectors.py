@@ -36,6 +36,15 @@ STAGE_OF_STATE = {
     State.CLOSED: "completed",
     State.DISPUTED: "dispatched",
 }
+
+
+def stage_of(case: Case) -> str:
+    """The resident's stage key of a case; a merged case shows the stage it had when merged."""
+    if workflow.is_merged(case):
+        return STAGE_OF_STATE.get(State(case.merged_from_state or State.SUBMITTED), "submitted")
+    return STAGE_OF_STATE[State(case.state)]
+
+
 # Which events mark the entry into a stage (the latest one wins after a return or a reopen).
 _ENTERS: dict[str, str] = {
     Action.SUBMIT: "submitted",
@@ -98,10 +107,20 @@ class Progress:
     masked_name: str = ""
     # Every event, staff-only ones (follow-up calls, escalations) included: for staff pages only.
     all_events: list[CaseEvent] = field(default_factory=list)
+    # 并单: a merged case's page shows the progress of the case it was merged into (its number and
+    # public progress only: never that case's reporter, address or words).
+    parent: "Progress | None" = None
+
+    @property
+    def merged(self) -> bool:
+        return self.parent is not None
 
     @property
     def can_rate(self) -> bool:
-        """The resident may rate it now (on the public page, with the phone's last digits)."""
+        """The resident may rate it now (on the public page, with the phone's last digits); a
+        merged case's reporter rates the case it was merged into."""
+        if self.parent is not None:
+            return self.parent.can_rate
         return workflow.can(None, Action.RATE, self.case, as_public=True)
 
     @property
@@ -126,7 +145,16 @@ def _stage_actor(case: Case, event: CaseEvent) -> str:
 def public_progress(case: Case) -> Progress:
     """Everything the public progress page and API show; no personal data."""
     events = list(case.events.select_related("department").order_by("at", "id"))
-    current = STAGE_OF_STATE[State(case.state)]
+    parent = None
+    current = stage_of(case)
+    if workflow.is_merged(case):
+        # Its own bar stays where it was merged; the parent's progress is the one that moves.
+        if case.merged_into_id is not None:
+            parent_case = Case.objects.select_related("category", "community", "department").get(
+                pk=case.merged_into_id
+            )
+            parent = public_progress(parent_case)
+            parent.masked_name = ""  # not even the other reporter's masked name
     current_index = STAGE_KEYS.index(current)
     entered: dict[str, CaseEvent] = {}
     for event in events:
@@ -175,6 +203,7 @@ def public_progress(case: Case) -> Progress:
         rejected_reason=rejected.public_note if rejected and workflow.is_rejected(case) else "",
         answer=answer,
         masked_name=mask_name(case.name),
+        parent=parent,
     )
 
 
@@ -267,7 +296,11 @@ def plain_when(moment: datetime, now: datetime | None = None) -> str:
 
 def plain_progress(progress: Progress, now: datetime | None = None) -> str:
     """Where the case is, who has it and what happens next, as one says it to a resident:
-    "您的诉求已经派给物业科,维修人员明天上午9点上门。" """
+    "您的诉求已经派给物业科,维修人员明天上午9点上门。" A merged case says where its parent is."""
+    if progress.parent is not None:
+        return _("您的诉求已与同一问题的诉求%(number)s合并办理。") % {
+            "number": progress.parent.case.number
+        } + plain_progress(progress.parent, now)
     case = progress.case
     department = case.department.name if case.department is not None else ""
     appointment = ""

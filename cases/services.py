@@ -33,6 +33,7 @@ from .models import (
     Department,
     HelpDesk,
     Rating,
+    ReporterRating,
     Resolution,
     Score,
     State,
@@ -471,13 +472,18 @@ def complete(case: Case, *, by: Actor, explanation: str, before=(), after=()) ->
     return event
 
 
-def check_phone_digits(case: Case, phone_last4: str, *, client: str | None = None) -> None:
+def check_phone_digits(
+    case: Case, phone_last4: str, *, client: str | None = None, phones: list[str] | None = None
+) -> list[str]:
     """Prove a resident owns the case by the phone's last four digits, a few tries an hour.
 
     Every well-formed try is counted before it is compared (one atomic upsert, security.counters
     .hit_lock), per case and per client address (`client`: security.client.rate_key of the address),
     so simultaneous guesses cannot slip past the count. Reaching a limit locks for a full hour from
-    then, and is written to the security log as an alert."""
+    then, and is written to the security log as an alert.
+
+    `phones`: every phone that may prove it (the case's reporters, cases.merging.reporter_phones);
+    the case's own by default. Returns the phones that end in the digits."""
     digits = (phone_last4 or "").strip()
     if not (len(digits) == 4 and digits.isascii() and digits.isdigit()):
         raise ValidationError({"phone_last4": [_("请填写提交时所留电话号码的后四位数字。")]})
@@ -489,7 +495,8 @@ def check_phone_digits(case: Case, phone_last4: str, *, client: str | None = Non
         (kind, who, limit, *counters.hit_lock(f"rating:{kind}:{who}", limit, period))
         for kind, who, limit in limits
     ]
-    wrong = digits != case.phone[-4:]
+    matching = [p for p in (phones or [case.phone]) if p and p[-4:] == digits]
+    wrong = not matching
     for kind, who, limit, count, left in counted:
         if count > limit or (count == limit and wrong):
             # The try that reaches the limit, and the first one refused: the alert operators read.
@@ -507,6 +514,7 @@ def check_phone_digits(case: Case, phone_last4: str, *, client: str | None = Non
             raise TooManyAttempts(_("手机号后四位输错次数过多,请一小时后再试,或联系社区代办岗。"))
     if wrong:
         raise ValidationError({"phone_last4": [_("电话号码后四位不正确。")]})
+    return matching
 
 
 def rate(
@@ -519,30 +527,51 @@ def rate(
     via: str = Rating.Via.ONLINE,
     verified: bool = False,
     client: str | None = None,
-) -> Rating:
-    """Record the resident's rating of the latest completion; 不满意 reopens the case (重办).
+    phone: str | None = None,
+) -> Rating | ReporterRating:
+    """Record a reporter's rating of the latest completion; 不满意 reopens the case (重办).
 
     `verified`: the caller already proved the case is the resident's (a signed-in resident whose
-    phone matches), so the phone digits are not asked for. `client`: the rate-limit key of the
-    client's address (security.client.rate_key), which the digits' tries are also counted against."""
+    phone matches, or `phone`: the number an SMS reply came from), so the phone digits are not
+    asked for. `client`: the rate-limit key of the client's address (security.client.rate_key),
+    which the digits' tries are also counted against.
+
+    Every reporter of the problem may rate (cases.merging): the case's own, its co-reporters, and
+    those of the cases merged into it (a merged case's rating goes to its parent). The first rating
+    of a completion is the Rating that makes the move; each other reporter may still rate that
+    completion once within the rating window, kept as a ReporterRating that counts in satisfaction
+    and moves nothing."""
+    from . import merging
+
+    case = merging.parent_of(case)
     action = Action.REOPEN if score == Score.DISSATISFIED else Action.RATE
     by = _user(by)
     as_public = by is None
-    if workflow.is_closed(case) and Rating.objects.filter(case=case).exists():
+    resolution = case.resolutions.order_by("-created_at", "-id").first()
+    moved = resolution is not None and Rating.objects.filter(resolution=resolution).exists()
+    further = as_public and workflow.is_closed(case) and moved
+    if workflow.is_closed(case) and Rating.objects.filter(case=case).exists() and not further:
         raise InvalidMove(_("本次办理结果已经评价过了。"))
-    workflow.check_move(case, action, by=by, as_public=as_public)
+    if not further:
+        workflow.check_move(case, action, by=by, as_public=as_public)
     if score not in Score.values:
         raise ValidationError({"score": [_("请选择满意、基本满意或不满意。")]})
     try:
         comment = clean_text(comment, label=_("评价意见"), max_length=MAX_COMMENT, required=False)
     except ValidationError as exc:
         raise ValidationError({"comment": exc.messages}) from exc
-    if as_public:
-        if not verified:
-            check_phone_digits(case, phone_last4 or "", client=client)
-    resolution = case.resolutions.order_by("-created_at", "-id").first()
+    phones = merging.reporter_phones(case)
+    if as_public and not verified:
+        raters = check_phone_digits(case, phone_last4 or "", client=client, phones=phones)
+    elif as_public and phone:
+        raters = [phone] if phone in phones else []
+    else:
+        raters = [case.phone]
     if resolution is None:
         raise InvalidMove(_("此诉求还没有办理结果,暂不能评价。"))
+    if further:
+        return _rate_further(case, resolution, raters, score=score, comment=comment)
+    rater = raters[0] if raters else case.phone
     with stored_language():
         label = str(Score(score).label)
         if action == Action.REOPEN:
@@ -572,6 +601,7 @@ def rate(
                         score=score,
                         comment=comment,
                         via=via,
+                        phone="" if rater == case.phone else rater,
                         recorded_by=by,
                         at=now,
                     )
@@ -580,6 +610,46 @@ def rate(
             return ratings[0]
     except IntegrityError as exc:
         raise InvalidMove(_("本次办理结果已经评价过了。")) from exc
+
+
+def _rate_further(
+    case: Case, resolution: Resolution, raters: list[str], *, score: str, comment: str
+) -> ReporterRating:
+    """Another reporter rates a completion the first rating already closed (see rate())."""
+    first = Rating.objects.filter(resolution=resolution).first()
+    rated = {(first.phone or case.phone) if first else case.phone}
+    rated.update(ReporterRating.objects.filter(resolution=resolution).values_list("phone", flat=True))
+    left = [p for p in raters if p not in rated]
+    if not left:
+        raise InvalidMove(_("本次办理结果已经评价过了。"))
+    now = timezone.now()
+    if resolution.created_at < now - timedelta(days=settings.MINSHENG_RATING_WINDOW_DAYS):
+        raise InvalidMove(_("已超过评价期限,不能再评价。"))
+    with stored_language():
+        note = _("又有1位居民评价:%(score)s") % {"score": str(Score(score).label)}
+        resident = _("居民")
+    rows: list[ReporterRating] = []
+    try:
+        with _unchanged_on_failure(case), transaction.atomic():
+            workflow.transition(
+                case,
+                Action.CO_RATE,
+                by=None,
+                as_public=True,
+                actor_name=resident,
+                public_note=note,
+                private_note=comment,
+                is_public=False,
+                at=now,
+                record=lambda event: rows.append(
+                    ReporterRating.objects.create(
+                        case=case, resolution=resolution, phone=left[0], score=score, comment=comment, at=now
+                    )
+                ),
+            )
+    except IntegrityError as exc:
+        raise InvalidMove(_("本次办理结果已经评价过了。")) from exc
+    return rows[0]
 
 
 def close_unrated(*, now: datetime | None = None) -> int:

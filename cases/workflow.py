@@ -56,6 +56,11 @@ class Action(models.TextChoices):
     DECLINE_SIGN_OFF = "decline_sign_off", gettext_lazy("不确认不合理诉求")
     # 知识库 (issue 24): a question (咨询) answered from the knowledge base, closed without dispatch.
     ANSWER = "answer", gettext_lazy("已答复")
+    # 并单 (issue 21): a case is handled as part of another; 拆分 undoes a wrong merge (cases.merging).
+    MERGE = "merge", gettext_lazy("并单")
+    UNMERGE = "unmerge", gettext_lazy("拆分")
+    CO_REPORT = "co_report", gettext_lazy("共同反映")
+    CO_RATE = "co_rate", gettext_lazy("其他反映人评价")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,9 @@ class Move:
     keeps_deadline: bool = False
     # The time limit starts afresh even when the stage stays the same (改派 to a new department).
     fresh_deadline: bool = False
+    # The move gives back the stage the case had before it was merged (拆分): the target is the
+    # case's `merged_from_state`, which must be one of `restorable`.
+    restores: frozenset[str] = frozenset()
 
 
 def _move(
@@ -83,6 +91,7 @@ def _move(
     fields=(),
     keeps_deadline=False,
     fresh_deadline=False,
+    restores=(),
 ) -> Move:
     return Move(
         frozenset(sources),
@@ -92,6 +101,7 @@ def _move(
         frozenset(fields),
         keeps_deadline,
         fresh_deadline,
+        frozenset(restores),
     )
 
 
@@ -179,6 +189,31 @@ TRANSITIONS: dict[str, Move] = {
     Action.ANSWER: _move(
         [S.SUBMITTED, S.ACCEPTED], S.CLOSED, [roles.INTAKE, roles.VOLUNTEER], fields=["request_type"]
     ),
+    # 并单 (issue 21): intake merges an open case into another open case (its parent), whose stage
+    # it follows from then on; it keeps its deadline for the record, and the stage it had, which
+    # 拆分 gives back with that stage's full time limit from then (cases.merging, docs/triage.md).
+    Action.MERGE: _move(
+        [*OPEN_STATES],
+        S.MERGED,
+        [roles.INTAKE],
+        fields=["merged_into", "merged_from_state"],
+        keeps_deadline=True,
+    ),
+    Action.UNMERGE: _move(
+        [S.MERGED],
+        None,
+        [roles.INTAKE],
+        fields=["merged_into", "merged_from_state"],
+        restores=OPEN_STATES,
+    ),
+    # 关注: another resident says it is the same problem and follows the case (a CoReporter row);
+    # the stage stays. Open cases and completed ones still waiting for their rating take them.
+    # Always the resident's own word: a volunteer or intake who registers it for them is named on
+    # the event and the row, but it is no staff move (staff pages never offer it).
+    Action.CO_REPORT: _move([*OPEN_STATES, S.COMPLETED], None, [PUBLIC]),
+    # Another reporter of the problem rates a completion the first rating already closed: kept as a
+    # ReporterRating that counts in satisfaction and moves nothing (cases.services.rate).
+    Action.CO_RATE: _move([S.CLOSED], None, [PUBLIC]),
 }
 
 
@@ -258,6 +293,17 @@ def is_disputed(case: Case) -> bool:
     return case.state == S.DISPUTED
 
 
+def is_merged(case: Case) -> bool:
+    """并单: handled as part of another case (`case.merged_into`), whose stage it follows."""
+    return case.state == S.MERGED
+
+
+def can_take_reporters(case: Case) -> bool:
+    """Whether another resident may still follow the case as a co-reporter (关注): while it is
+    open or waits for its rating, not once closed, rejected or merged into another."""
+    return stage_allows(case, Action.CO_REPORT)
+
+
 def awaits_visit(case: Case) -> bool:
     """A department has it and may have agreed a time to come (预约)."""
     return stage_allows(case, Action.APPOINT)
@@ -301,7 +347,13 @@ def transition(
     undeclared = set(changes) - move.fields
     if undeclared:
         raise TypeError(f"The move {action} does not set {', '.join(sorted(undeclared))}.")
-    target = move.target or case.state
+    if move.restores:
+        # 拆分: back to the stage the case had; a case merged without one (never) cannot be split.
+        if case.merged_from_state not in move.restores:
+            raise InvalidMove(_("此诉求没有记录合并前的办理阶段,无法拆分。"))
+        target = case.merged_from_state
+    else:
+        target = move.target or case.state
     now = at or timezone.now()
     if "due_at" not in changes and (target != case.state or move.fresh_deadline) and not move.keeps_deadline:
         # Every stage has its own time limit (cases.deadlines).

@@ -31,7 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases import selectors, services, submission, workflow
-from cases.models import Case, Channel, Rating, Score
+from cases.models import Case, Channel, CoReporter, Rating, Score
 from cases.workflow import Action
 
 from . import outbox, wake
@@ -161,7 +161,7 @@ def _rate(inbound: InboundMessage, score: str) -> tuple[str, Case | None, str] |
             _("%(prefix)s诉求%(number)s的本次办理结果已经评价过了(或已办结),这次回复未计入。感谢您的支持!")
             % {"prefix": _prefix(), "number": case.number},
         )
-    services.rate(case, score=score, via=Rating.Via.SMS, verified=True)
+    services.rate(case, score=score, via=Rating.Via.SMS, verified=True, phone=inbound.phone)
     if score == Score.DISSATISFIED:
         # The reopening sends its own message (notify.outbox), unless the resident opted out.
         return Outcome.REOPENED, case, ""
@@ -215,6 +215,8 @@ def _progress(inbound: InboundMessage, number: str) -> tuple[str, Case | None, s
 
 def _opt_out(inbound: InboundMessage) -> tuple[str, Case | None, str]:
     Case.objects.filter(phone=inbound.phone, sms_opt_out=False).update(sms_opt_out=True)
+    # And the cases the phone follows as a co-reporter (cases.merging).
+    CoReporter.objects.filter(phone=inbound.phone, sms_opt_out=False).update(sms_opt_out=True)
     return (
         Outcome.OPTED_OUT,
         None,

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cases import roles
+from cases import merging, roles
 from cases.models import Case, CaseEvent, Priority
 from cases.validation import mask_phone, normalize_phone
 from cases.workflow import Action
@@ -112,18 +112,22 @@ _TOLD = frozenset(
 MAX_ANSWER_IN_SMS = 300
 
 
-def resident_text(event: CaseEvent) -> str:
-    """The SMS a resident gets for `event`, or '' when the event is not one they are told about."""
+def resident_text(event: CaseEvent, *, about: Case | None = None) -> str:
+    """The SMS a resident gets for `event`, or '' when the event is not one they are told about.
+
+    `about`: the case whose number and progress page the text names, when not the event's own: a
+    merged case's reporter hears of the parent's progress under their own number (cases.merging)."""
     action = event.action
     if action not in _TOLD:
         # A submission above all: the resident has the receipt already. Decided before building
         # the texts' values (a URL, a translation), since this runs inside the write transaction.
         return ""
     case = event.case
+    named = about or case
     values = {
         "prefix": _prefix(),
-        "number": case.number,
-        "url": progress_url(case),
+        "number": named.number,
+        "url": progress_url(named),
         "department": case.department.name if case.department is not None else "",
     }
     if action == Action.ACCEPT:
@@ -207,6 +211,23 @@ def on_case_event(event: CaseEvent) -> None:
                 case=case,
                 event=event,
             )
+        _queue_other_reporters(event, key=key, skip={number} if number and not case.sms_opt_out else set())
+
+
+def _queue_other_reporters(event: CaseEvent, *, key: str, skip: set[str]) -> None:
+    """The same news for everyone else who reported the problem (cases.merging): co-reporters and
+    the reporters of the cases merged into this one, each under the number they know, once per phone."""
+    case = event.case
+    told = set(skip)
+    for recipient in merging.recipients(case):
+        number = mobile(recipient.phone)
+        if not number or number in told:
+            continue
+        told.add(number)
+        text = resident_text(event, about=recipient.case)
+        if text:
+            # The case is the parent: a reply (1满意 …) rates the case that carries the work.
+            queue(key=key, channel=Channel.SMS, recipient=number, text=text, case=case, event=event)
 
 
 def _queue_escalation(event: CaseEvent) -> None:

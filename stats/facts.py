@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cases.bulk import insert_rows
-from cases.models import Case, CaseEvent, Channel, Rating, Score, State
+from cases.models import Case, CaseEvent, Channel, Rating, ReporterRating, Score, State
 from cases.workflow import Action
 
 from .models import BUCKET_BOUNDS, COLUMNS, GROUPS, KEY, STAGES, CaseFact, StatRow
@@ -68,8 +68,26 @@ def rating_summary(ratings) -> tuple[str, datetime | None]:
     return (latest[0] if latest else ""), feedback_at
 
 
-def compute(case: dict, events, rating: tuple[str, datetime | None]) -> dict:
-    """The fact of one case from its CASE_VALUES, its (action, at, id) events and rating_summary()."""
+def co_summary(scores) -> dict[str, int]:
+    """The further reporters' ratings (ReporterRating scores) counted by score."""
+    counted = Counter(scores)
+    return {
+        "co_satisfied": counted[Score.SATISFIED],
+        "co_basically": counted[Score.BASICALLY_SATISFIED],
+        "co_dissatisfied": counted[Score.DISSATISFIED],
+    }
+
+
+NO_CO_RATINGS = {"co_satisfied": 0, "co_basically": 0, "co_dissatisfied": 0}
+
+
+def compute(case: dict, events, rating: tuple[str, datetime | None], co: dict | None = None) -> dict:
+    """The fact of one case from its CASE_VALUES, its (action, at, id) events, rating_summary()
+    and co_summary() of its further reporters' ratings.
+
+    A merged case (并单) is one problem with the case it was merged into: it counts as received
+    and responded, and as merged, but not as accepted, completed, resolved, on time or late (its
+    parent is); its reporter's rating is the parent's."""
     first: dict[str, datetime] = {}
     counts: Counter = Counter()
     dispatches = []
@@ -86,6 +104,10 @@ def compute(case: dict, events, rating: tuple[str, datetime | None]) -> dict:
     # The department's time: from the dispatch that led to the first completion.
     handed_at = max((d for d in dispatches if d <= completed_at), default=None) if completed else None
     score, feedback_at = rating
+    merged = case["state"] == State.MERGED
+    if merged:
+        completed = on_time = False
+        handed_at = completed_at = None
     fact = {
         "day": local_day(case["submitted_at"]),
         "community": case["community_id"] or 0,
@@ -96,7 +118,7 @@ def compute(case: dict, events, rating: tuple[str, datetime | None]) -> dict:
         "desk": case["desk_id"] or 0,
         "volunteer": (case["submitted_by_id"] or 0) if case["channel"] == Channel.HELP_DESK else 0,
         "responded": bool(counts[Action.ACCEPT] or counts[Action.REJECT] or counts[Action.ANSWER]),
-        "accepted": bool(counts[Action.ACCEPT]),
+        "accepted": bool(counts[Action.ACCEPT]) and not merged,
         "rejected": case["state"] == State.REJECTED,
         "completed": completed,
         "resolved": case["state"] in (State.COMPLETED, State.CLOSED),
@@ -111,6 +133,8 @@ def compute(case: dict, events, rating: tuple[str, datetime | None]) -> dict:
         "complete_minutes": _minutes(handed_at, completed_at),
         "feedback_at": feedback_at,
         "excluded": bool(case.get("excluded_from_rates")),
+        "merged": merged,
+        **(co or NO_CO_RATINGS),
     }
     if fact["excluded"]:
         # 不合理诉求 signed off by a supervisor (cases.fairness): the one place where such a case
@@ -144,6 +168,11 @@ def contribution(fact: dict) -> tuple[tuple, list[int]]:
         "extended": fact["extensions"] > 0,
         "extensions": fact["extensions"],
         "excluded": fact["excluded"],
+        "merged": fact["merged"],
+        "co_rated": fact["co_satisfied"] + fact["co_basically"] + fact["co_dissatisfied"],
+        "co_satisfied": fact["co_satisfied"],
+        "co_basically": fact["co_basically"],
+        "co_dissatisfied": fact["co_dissatisfied"],
     }
     for name, value in values.items():
         vector[_COLUMN_INDEX[name]] = int(value)
@@ -240,11 +269,13 @@ def on_case_event(event: CaseEvent) -> None:
         old = None
         events = [(event.action, event.at, event.pk)]
         rating: tuple[str, datetime | None] = ("", None)
+        co = None
     else:
         old = CaseFact.objects.filter(pk=case.pk).values(*FACT_FIELDS).first()
         events = list(CaseEvent.objects.filter(case_id=case.pk).values_list("action", "at", "id"))
         rating = rating_summary(Rating.objects.filter(case_id=case.pk).values_list("score", "at", "id"))
-    new = compute(_case_values(case), events, rating)
+        co = co_summary(ReporterRating.objects.filter(case_id=case.pk).values_list("score", flat=True))
+    new = compute(_case_values(case), events, rating, co)
     if old == new:
         return
     deltas: dict = defaultdict(lambda: [0] * len(COLUMNS))
@@ -307,9 +338,17 @@ def rebuild(*, chunk: int = 20000, progress=None) -> int:
                     "case_id", "score", "at", "id"
                 )
             )
+            co_ratings = _grouped(
+                ReporterRating.objects.filter(case_id__gte=lo, case_id__lte=last).values_list(
+                    "case_id", "score"
+                )
+            )
             facts = []
             for case in cases:
-                fact = compute(case, events.get(case["id"], ()), rating_summary(ratings.get(case["id"], ())))
+                co = co_summary(score for (score,) in co_ratings.get(case["id"], ()))
+                fact = compute(
+                    case, events.get(case["id"], ()), rating_summary(ratings.get(case["id"], ())), co
+                )
                 facts.append((case["id"], *(fact[f] for f in FACT_FIELDS)))
                 add_to(totals, fact)
             insert_rows(CaseFact, ["case_id", *FACT_FIELDS], facts)

@@ -38,6 +38,13 @@ COUNTERS = [
     "extensions",
     # 不合理诉求 signed off (cases.fairness): counted on their own line, out of the rates.
     "excluded",
+    # 并单 (issue 21): cases merged into another (one problem with it), and the ratings of a
+    # completion by its further reporters (co-reporters, merged cases' reporters: ReporterRating).
+    "merged",
+    "co_rated",
+    "co_satisfied",
+    "co_basically",
+    "co_dissatisfied",
 ]
 HISTOGRAM = [f"{stage}_{i}" for stage in STAGES for i in range(BUCKET_COUNT)]
 COLUMNS = COUNTERS + HISTOGRAM
@@ -106,6 +113,12 @@ class CaseFact(models.Model):
     complete_minutes = models.PositiveIntegerField(null=True)
     # 不合理诉求 signed off: out of the rates (stats.facts.compute clears what they count in).
     excluded = models.BooleanField(default=False, db_default=False)
+    # 并单: merged into another case, whose problem it is: left out of the departments' figures.
+    merged = models.BooleanField(default=False, db_default=False)
+    # The further reporters' ratings of the case (ReporterRating), by score.
+    co_satisfied = models.PositiveIntegerField(default=0, db_default=0)
+    co_basically = models.PositiveIntegerField(default=0, db_default=0)
+    co_dissatisfied = models.PositiveIntegerField(default=0, db_default=0)
     # When the resident last answered 不满意: the feedback list, newest first.
     feedback_at = models.DateTimeField(null=True, db_index=True)
 

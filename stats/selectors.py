@@ -58,6 +58,7 @@ METRICS: dict[str, Q] = {
     "extended": Q(extensions__gt=0),
     "feedback": Q(feedback_at__isnull=False),
     "excluded": Q(excluded=True),
+    "merged": Q(merged=True),
 }
 METRIC_LABELS = {
     "received": gettext_lazy("收到的诉求"),
@@ -78,6 +79,7 @@ METRIC_LABELS = {
     "feedback": gettext_lazy("不满意反馈"),
     "excluded": gettext_lazy("不合理诉求(已确认,不计入考核)"),
     "overdue": gettext_lazy("当前超时未办结"),
+    "merged": gettext_lazy("并单(已合并到其他诉求)"),
 }
 
 
@@ -475,7 +477,13 @@ EXCLUDED_NOTE = gettext_lazy("不含经督办领导确认的不合理诉求和�
 
 
 def _rates(t: dict, filters: Filters) -> list[Rate]:
-    satisfaction = round(SATISFIED_WEIGHT * t["satisfied"] + BASICALLY_WEIGHT * t["basically"], 4)
+    # Every reporter's rating counts: the case's (the first of a completion, or the latest) and
+    # those of its further reporters (co-reporters, the reporters of cases merged into it).
+    satisfaction = round(
+        SATISFIED_WEIGHT * (t["satisfied"] + t.get("co_satisfied", 0))
+        + BASICALLY_WEIGHT * (t["basically"] + t.get("co_basically", 0)),
+        4,
+    )
     return [
         _rate(
             "response",
@@ -492,7 +500,10 @@ def _rates(t: dict, filters: Filters) -> list[Rate]:
             _("解决率"),
             t["resolved"],
             t["accepted"],
-            _("当前处于“办理完成”或“已办结”的诉求 ÷ 已受理的诉求(不含不予受理)。重办中的诉求不算已解决。")
+            _(
+                "当前处于“办理完成”或“已办结”的诉求 ÷ 已受理的诉求(不含不予受理)。重办中的诉求不算已解决。"
+                "并单的诉求与所合并的诉求算作一个问题,不计入。"
+            )
             + str(EXCLUDED_NOTE),
             filters,
             "resolved",
@@ -502,10 +513,11 @@ def _rates(t: dict, filters: Filters) -> list[Rate]:
             "satisfaction",
             _("满意率"),
             satisfaction,
-            t["rated"],
+            t["rated"] + t.get("co_rated", 0),
             _(
-                "(满意件数 × 1 + 基本满意件数 × 0.9)÷ 已评价的诉求。线上评价和电话回访同样计入;"
-                "一件诉求重办后再次评价的,只计最后一次评价。"
+                "(满意件数 × 1 + 基本满意件数 × 0.9)÷ 评价件数。线上评价和电话回访同样计入;"
+                "一件诉求重办后再次评价的,只计最后一次评价。同一问题有多位反映人的(共同反映人、"
+                "并单的诉求),每位反映人的评价各计一次。"
             )
             + str(EXCLUDED_NOTE),
             filters,
@@ -517,7 +529,8 @@ def _rates(t: dict, filters: Filters) -> list[Rate]:
             _("按时办结率"),
             t["on_time"],
             t["completed"],
-            _("首次办理完成不晚于办理时限的诉求 ÷ 已办理完成过的诉求。") + str(EXCLUDED_NOTE),
+            _("首次办理完成不晚于办理时限的诉求 ÷ 已办理完成过的诉求。并单的诉求不计入(所合并的诉求计一次)。")
+            + str(EXCLUDED_NOTE),
             filters,
             "on_time",
             "completed",

@@ -13,14 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import access, helpdesk, selectors, services, submission, workflow
+from cases import access, helpdesk, idempotency, merging, selectors, services, submission, workflow
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
 from cases.models import Rating
 from cases.validation import mask_name, mask_phone
 from cases.workflow import Action
 from knowledge import services as knowledge_services
+from triage import suggest
 
-from . import desk_forms, idempotent
+from . import desk_forms, idempotent, same_problem
 from .errors import error_page
 from .forms import add_service_errors
 from .knowledge_forms import AnswerForm
@@ -87,11 +88,50 @@ def submit(request):
         return render(request, "web/desk/submit.html", {"form": form})
     form = desk_forms.OnBehalfForm(request.POST, request.FILES, user=request.user)
     status = 400
+    # The suggested categories for what the resident said (triage.suggest); one is pre-selected
+    # only when the suggestion is CONFIDENT and the volunteer has not chosen one.
+    suggestions = _suggestions(request.POST.get("description", ""))
+    preselected = suggest.preselect(suggestions)
+    if preselected is not None and not request.POST.get("category"):
+        data = request.POST.copy()
+        data["category"] = str(preselected.pk)
+        form = desk_forms.OnBehalfForm(data, request.FILES, user=request.user)
+        form.is_valid()
+        context = {
+            "form": form,
+            "suggestions": suggestions,
+            "preselected": preselected,
+            "photos_dropped": bool(request.FILES.getlist("photos")),
+        }
+        return render(request, "web/desk/submit.html", context, status=400)
     if form.is_valid():
         data = form.cleaned_data
+        key = idempotent.posted_key(request)
+        scope = f"web:user:{request.user.pk}"
+        replay = key is not None and idempotency.case_for_key(scope, key) is not None
+        if not (request.POST.get(same_problem.NOT_SAME) or replay):
+            # 这是同一件事? The same offer as the resident's own form (web.same_problem).
+            matched = same_problem.matches(
+                description=data["description"],
+                community=data["community"],
+                address=data["address"],
+                phone=data["phone"],
+                category=data["category"],
+            )
+            number = request.POST.get(same_problem.FOLLOW, "")
+            if number:
+                return _follow(request, form, same_problem.chosen(matched, number), data, suggestions)
+            if matched:
+                context = {
+                    "form": form,
+                    "offers": same_problem.offers_for(matched),
+                    "suggestions": suggestions,
+                    "photos_dropped": bool(request.FILES.getlist("photos")),
+                }
+                return render(request, "web/desk/submit.html", context)
         try:
             case, replayed = submission.submit(
-                key=idempotent.claim(request, f"web:user:{request.user.pk}"),
+                key=idempotent.claim(request, scope),
                 by=request.user,
                 channel=data["channel"],
                 desk=data.get("desk") or form.desk,
@@ -118,8 +158,40 @@ def submit(request):
                     request, _("诉求已提交,编号 %(number)s。请打印回执交给居民。") % {"number": case.number}
                 )
             return redirect("web:receipt", number=case.number)
-    context = {"form": form, "photos_dropped": bool(request.FILES.getlist("photos"))}
+    context = {
+        "form": form,
+        "suggestions": suggestions,
+        "photos_dropped": bool(request.FILES.getlist("photos")),
+    }
     return render(request, "web/desk/submit.html", context, status=status)
+
+
+def _suggestions(description: str) -> list:
+    try:
+        return suggest.suggest_categories(description or "")
+    except ValueError:
+        return []
+
+
+def _follow(request, form, case, data, suggestions):
+    """The resident at the desk says it is the same problem: they become a co-reporter."""
+    context = {"form": form, "suggestions": suggestions}
+    if case is None:
+        form.add_error(None, _("找不到可以关注的诉求,请核对后重新提交。"))
+        return render(request, "web/desk/submit.html", context, status=400)
+    if not data.get("consent"):
+        form.add_error("consent", _("请确认居民本人同意由志愿者代为提交诉求。"))
+        return render(request, "web/desk/submit.html", context, status=400)
+    try:
+        merging.follow(case, phone=data["phone"], name=data.get("name", ""), by=request.user)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return render(request, "web/desk/submit.html", context, status=400)
+    messages.success(
+        request,
+        _("已登记为诉求 %(number)s 的共同反映人,办理进度会发短信给居民。") % {"number": case.number},
+    )
+    return redirect("web:following", number=merging.parent_of(case).number)
 
 
 def _qr_svg(case) -> str:

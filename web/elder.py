@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases import idempotency, submission, voice
+from cases import idempotency, merging, submission, voice
 from cases.errors import KeyReused
 from cases.models import Category, Community
 from cases.validation import MAX_DESCRIPTION, MAX_NAME, clean_text
 from security.ratelimit import limit
 
-from . import idempotent
+from . import idempotent, same_problem
 from .forms import add_service_errors
 from .views import media_response
 
@@ -372,7 +372,7 @@ def place(request):
     return _place_page(request, report, form=form, status=400)
 
 
-def _check_page(request, report, *, form=None, problems=(), status=200):
+def _check_page(request, report, *, form=None, problems=(), status=200, offers=()):
     category = Category.objects.filter(code=report.get("category")).first()
     community = Community.objects.filter(code=report.get("community")).first()
     context = {
@@ -384,6 +384,7 @@ def _check_page(request, report, *, form=None, problems=(), status=200):
         "voice_seconds": report.get("voice_seconds"),
         "problems": problems,
         "steps": _steps(3),
+        "offers": list(offers),
     }
     return render(request, "web/elder/check.html", context, status=status)
 
@@ -407,6 +408,33 @@ def check(request):
     form = ContactForm(request.POST)
     if not form.is_valid():
         return _check_page(request, report, form=form, status=400)
+    key = idempotent.posted_key(request)
+    replay = key is not None and idempotency.case_for_key(ELDER_SCOPE, key) is not None
+    if not (request.POST.get(same_problem.NOT_SAME) or replay):
+        # 这是同一件事? The same offer as the standard form's (web.same_problem), before sending.
+        matched = same_problem.matches(
+            description=report.get("description", ""),
+            community=report.get("community"),
+            address=_address(report),
+            phone=form.cleaned_data["phone"],
+            category=Category.objects.filter(code=report.get("category")).first(),
+        )
+        number = request.POST.get(same_problem.FOLLOW, "")
+        if number:
+            chosen = same_problem.chosen(matched, number)
+            if chosen is None:
+                problems = [_("找不到可以关注的诉求,请核对后重新提交。")]
+                return _check_page(request, report, form=form, problems=problems, status=400)
+            try:
+                merging.follow(chosen, phone=form.cleaned_data["phone"], name=form.cleaned_data["name"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                return _check_page(request, report, form=form, status=400)
+            _drop_voice(report)
+            request.session.pop(SESSION_KEY, None)
+            return redirect("web:following", number=merging.parent_of(chosen).number)
+        if matched:
+            return _check_page(request, report, form=form, offers=same_problem.offers_for(matched))
     voice_name = report.get("voice")
     voice_file = None
     problems = []

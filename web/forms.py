@@ -305,6 +305,36 @@ class ReassignForm(DispatchForm):
         return case.department_id
 
 
+class MergeForm(forms.Form):
+    """并单: the number of the case this one is merged into, and an optional note."""
+
+    into = forms.CharField(
+        label=_("合并到诉求编号"),
+        max_length=32,
+        help_text=_("例如 20240510-0012。合并后此诉求随该诉求办理,居民仍可用原编号查看进度。"),
+        error_messages={"required": _("请填写要合并到的诉求编号。")},
+    )
+    note = forms.CharField(
+        label=_("并单说明(选填)"),
+        required=False,
+        max_length=MAX_REASON,
+        help_text=_("居民会在进度页面看到这段话,请勿写入个人信息。"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class UnmergeForm(forms.Form):
+    """拆分: undo a wrong merge, with a reason."""
+
+    reason = forms.CharField(
+        label=_("拆分原因"),
+        help_text=_("居民会在进度页面看到这段话。"),
+        max_length=MAX_REASON,
+        error_messages={"required": _("请填写原因。")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class StartForm(forms.Form):
     appointment_at = forms.DateTimeField(
         label=_("预约上门时间(选填)"),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/new", views.submit, name="submit"),
     path("cases/<str:number>", views.progress, name="progress"),
     path("cases/<str:number>/submitted", views.submitted, name="submitted"),
+    path("cases/<str:number>/following", views.following, name="following"),
     path("cases/<str:number>/rate", views.rate, name="rate"),
     path("cases/<str:number>/receipt", desk.receipt, name="receipt"),
     path("desk/", desk.home, name="desk_home"),

@@ -25,7 +25,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, classifying, dispatching, fairness, roles, selectors, services, submission, workflow
+from cases import (
+    access,
+    classifying,
+    dispatching,
+    fairness,
+    idempotency,
+    merging,
+    roles,
+    selectors,
+    services,
+    submission,
+    workflow,
+)
 from cases import voice as voice_notes
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
 from cases.models import Attachment, Priority, Rating, RequestType, Score
@@ -38,7 +50,7 @@ from minsheng import http_cache
 from security.client import client_ip, rate_key
 from security.ratelimit import limit
 
-from . import fairness_forms, forms, idempotent
+from . import fairness_forms, forms, idempotent, same_problem
 from .errors import error_page
 from .knowledge_forms import AnswerForm
 
@@ -96,8 +108,11 @@ def home(request):
     return render(request, "web/home.html", _home_context())
 
 
-def _home_context(*, form=None, lookup_error: str = "", number: str = "", photos_dropped=False) -> dict:
+def _home_context(
+    *, form=None, lookup_error: str = "", number: str = "", photos_dropped=False, offers=()
+) -> dict:
     return {
+        "offers": list(offers),
         "form": form or forms.SubmitCaseForm(),
         "lookup_error": lookup_error,
         "lookup_number": number,
@@ -127,8 +142,30 @@ def lookup(request):
 def submit(request):
     form = forms.SubmitCaseForm(request.POST, request.FILES)
     status = 400
+    offers: list = []
     if form.is_valid():
         data = form.cleaned_data
+        # 这是同一件事? Before a new case is made, an open case LIKELY the same problem is offered
+        # (web.same_problem); the resident follows it or says it is not the same and submits.
+        key = idempotent.posted_key(request)
+        replay = key is not None and idempotency.case_for_key("web:online", key) is not None
+        if not (request.POST.get(same_problem.NOT_SAME) or replay):
+            matched = same_problem.matches(
+                description=data["description"],
+                community=data["community"],
+                address=data["address"],
+                phone=data["phone"],
+                category=data["category"],
+            )
+            number = request.POST.get(same_problem.FOLLOW, "")
+            if number:
+                return _follow(request, form, same_problem.chosen(matched, number), data)
+            if matched:
+                offers = same_problem.offers_for(matched)
+                context = _home_context(
+                    form=form, photos_dropped=bool(request.FILES.getlist("photos")), offers=offers
+                )
+                return render(request, "web/home.html", context)
         try:
             case = submission.submit(
                 key=idempotent.claim(request, "web:online"),
@@ -155,6 +192,30 @@ def submit(request):
     return render(request, "web/home.html", context, status=status)
 
 
+def _follow(request, form, case, data, *, template="web/home.html", context=None):
+    """The resident chose "这是同一件事,关注它": make them a co-reporter of the offered case."""
+    if case is None:
+        # Not a case this report was offered (a stale page, a typed number): nothing changes.
+        form.add_error(None, _("找不到可以关注的诉求,请核对后重新提交。"))
+        ctx = context if context is not None else _home_context(form=form)
+        return render(request, template, ctx, status=400)
+    try:
+        merging.follow(case, phone=data["phone"], name=data.get("name", ""), by=request.user)
+    except ValidationError as exc:
+        forms.add_service_errors(form, exc)
+        ctx = context if context is not None else _home_context(form=form)
+        return render(request, template, ctx, status=400)
+    return redirect("web:following", number=merging.parent_of(case).number)
+
+
+@require_GET
+@limit("lookup")
+def following(request, number):
+    """The confirmation after following a case: its number and the link to its progress."""
+    case = access.case_for_public(number)
+    return render(request, "web/following.html", {"case": case})
+
+
 @require_GET
 @limit("lookup")
 def submitted(request, number):
@@ -177,12 +238,18 @@ def _timeline(events, *, private: bool) -> list[dict]:
 
 
 def _progress_context(case, *, rating_form=None, rating_error: str = "") -> dict:
-    progress = selectors.public_progress(case)
+    own = selectors.public_progress(case)
+    # 并单: a merged case's page shows the progress of the case it was merged into (its stages,
+    # result and rating), under the resident's own number; its own timeline stays below.
+    progress = own.parent or own
     latest_rating = (
         Rating.objects.filter(resolution=progress.resolution).first() if progress.resolution else None
     )
     return {
         "case": case,
+        "own_progress": own,
+        "merged_into": own.parent.case if own.parent is not None else None,
+        "own_timeline": _timeline(own.events, private=False) if own.parent is not None else [],
         "progress": progress,
         "rating_form": rating_form or (forms.RatingForm() if progress.can_rate else None),
         "rating_error": rating_error,
@@ -233,7 +300,8 @@ def progress(request, number):
 
 
 def _public_may_rate(case) -> bool:
-    return workflow.can(None, Action.RATE, case, as_public=True)
+    # A merged case's reporter rates the case it was merged into (cases.merging).
+    return workflow.can(None, Action.RATE, merging.parent_of(case), as_public=True)
 
 
 @require_POST
@@ -259,7 +327,8 @@ def rate(request, number):
             status, error = 409, exc.message
         else:
             messages.success(request, _("感谢您的评价:%(score)s。") % {"score": rating.get_score_display()})
-            if rating.score == Score.DISSATISFIED:  # the case is reopened (重办)
+            # The case is reopened (重办) by the rating that moves it, not by a further reporter's.
+            if rating.score == Score.DISSATISFIED and isinstance(rating, Rating):
                 messages.info(request, _("我们会重新办理您的诉求,请留意办理进度。"))
             return redirect("web:progress", number=case.number)
     case.refresh_from_db()
@@ -472,6 +541,16 @@ STAFF_ACTIONS = {
             amend_list=data["amend_list"],
         ),
     ),
+    "merge": (
+        Action.MERGE,
+        forms.MergeForm,
+        lambda case, user, data, files: _merge(case, user, data),
+    ),
+    "unmerge": (
+        Action.UNMERGE,
+        forms.UnmergeForm,
+        lambda case, user, data, files: merging.unmerge(case, by=user, reason=data["reason"]),
+    ),
     "return": (
         Action.RETURN,
         forms.ReturnForm,
@@ -514,11 +593,46 @@ DONE_MESSAGES = {
     "reassign": gettext_lazy("已改派。"),
     "dispute": gettext_lazy("已提出派单异议,等待督办领导裁定。"),
     "rule": gettext_lazy("已裁定。"),
+    "merge": gettext_lazy("已并单:此诉求随所合并的诉求办理。"),
+    "unmerge": gettext_lazy("已拆分:此诉求恢复单独办理。"),
     "return": gettext_lazy("已退回受理员。"),
     "start": gettext_lazy("已开始办理。"),
     "appointment": gettext_lazy("预约时间已更新。"),
     "complete": gettext_lazy("已办结,等待居民评价。"),
 }
+
+
+def _merge(case, user, data):
+    workflow.check_move(case, Action.MERGE, by=user)  # before anything is looked up for the form
+    return merging.merge(case, by=user, into=_merge_target(user, data["into"]), note=data["note"])
+
+
+def _merge_target(user, number: str):
+    """The case a merge names, as this user may see it; a field error when there is none."""
+    try:
+        return access.case_for_staff(user, (number or "").strip())
+    except CaseNotFound:
+        raise ValidationError(
+            {"into": [_("找不到编号为 %(number)s 的诉求。") % {"number": number[:32]}]}
+        ) from None
+
+
+def _merge_context(user, case) -> dict:
+    """并单 on the case page: likely duplicates side by side (for those who may merge), the case it
+    was merged into, the cases merged into it and its co-reporters."""
+    duplicates = []
+    if workflow.can(user, Action.MERGE, case):
+        from triage import matching
+
+        duplicates = matching.duplicates_of(case, min_score=matching.POSSIBLE)
+    return {
+        "duplicates": duplicates,
+        "merged_into": merging.parent_of(case) if workflow.is_merged(case) else None,
+        "merged_children": merging.merged_children(case),
+        "co_reporters": list(case.co_reporters.all()),
+        "further_ratings": list(case.reporter_ratings.all()),
+        "may_merge": workflow.can(user, Action.MERGE, case),
+    }
 
 
 def _form_kwargs(form_class, case) -> dict:
@@ -605,6 +719,7 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
         "now": timezone.now(),
         "masked_phone": mask_phone(case.phone),
         "mark": fairness.latest_mark(case),
+        **_merge_context(request.user, case),
     }
 
 

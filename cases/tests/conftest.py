@@ -46,6 +46,8 @@ def make_case(users):
             "submitted_at": now,
             "updated_at": now,
         }
+        if state == "merged":  # 并单: the stage it had, which 拆分 gives back
+            values["merged_from_state"] = "accepted"
         values.update(fields)
         return Case.objects.create(**values)
 

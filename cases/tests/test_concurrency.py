@@ -118,3 +118,41 @@ def test_eight_simultaneous_requests_with_one_idempotency_key_make_one_case(user
     assert Case.objects.count() == 1 and SubmissionKey.objects.count() == 1
     # The losers' numbers were rolled back with their transactions: the day's counter is still 1.
     assert DailyCounter.objects.get().last == 1
+
+
+def test_two_merges_of_one_case_at_once_one_wins(users):
+    from cases import merging
+
+    parents = [case_in("accepted", users), case_in("accepted", users)]
+    child = case_in("accepted", users)
+
+    def work(i):
+        return merging.merge(Case.objects.get(pk=child.pk), into=parents[i], by=users["intake"])
+
+    results = _run_together(2, work)
+    assert sum(isinstance(r, CaseEvent) for r in results) == 1
+    assert all(isinstance(r, (CaseEvent, Conflict, InvalidMove)) for r in results), results
+    child.refresh_from_db()
+    assert child.merged_into_id in {p.pk for p in parents}
+    assert CaseEvent.objects.filter(case=child, action="merge").count() == 1
+
+
+def test_merging_into_a_case_while_it_is_merged_away_never_makes_a_chain(users):
+    from django.core.exceptions import ValidationError
+
+    from cases import merging
+
+    a, b, c = (case_in("accepted", users) for _ in range(3))
+
+    def work(i):
+        if i == 0:
+            return merging.merge(
+                Case.objects.get(pk=a.pk), into=Case.objects.get(pk=b.pk), by=users["intake"]
+            )
+        return merging.merge(Case.objects.get(pk=b.pk), into=Case.objects.get(pk=c.pk), by=users["intake"])
+
+    results = _run_together(2, work)
+    assert all(isinstance(r, (CaseEvent, ValidationError, Conflict)) for r in results), results
+    # Never a → b → c: whichever won, no case is merged into a merged case.
+    for case in Case.objects.filter(merged_into__isnull=False):
+        assert case.merged_into.merged_into_id is None

@@ -52,7 +52,14 @@ EXPECTED_MOVES = {
         None,
     ),
     "answer": ({"submitted", "accepted"}, "closed"),
+    # 并单 (issue 21): unmerge gives back the stage the case had (make_case: accepted).
+    "merge": ({"submitted", "accepted", "dispatched", "handling", "disputed"}, "merged"),
+    "unmerge": ({"merged"}, None),
+    "co_report": ({"submitted", "accepted", "dispatched", "handling", "disputed", "completed"}, None),
+    "co_rate": ({"closed"}, None),
 }
+# Moves whose target is the stage the case had before it was merged.
+RESTORING = {"unmerge": "accepted"}
 # action: who may make it (docs/architecture.md, the moves table). "handler" is the case's own department.
 EXPECTED_WHO = {
     "accept": {"intake"},
@@ -79,6 +86,10 @@ EXPECTED_WHO = {
     "sign_off": {"supervisor"},
     "decline_sign_off": {"supervisor"},
     "answer": {"intake", "volunteer"},
+    "merge": {"intake"},
+    "unmerge": {"intake"},
+    "co_report": {"public", "anonymous_public"},
+    "co_rate": {"public", "anonymous_public"},
 }
 ACTORS = [
     "intake",
@@ -148,7 +159,7 @@ def test_every_action_from_every_state(action, state, staff, make_case, property
 
     with time_machine.travel(NOW, tick=False):
         event = workflow.transition(case, action, by=by, as_public=as_public, **_extra(action))
-    expected_state = target or state
+    expected_state = RESTORING.get(action) or target or state
     fresh = Case.objects.get(pk=case.pk)
     assert fresh.state == expected_state
     assert fresh.version == before[1] + 1
@@ -305,6 +316,7 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "reassign",
         "classify",
         "mark_unreasonable",
+        "merge",
     ]
     assert workflow.allowed_actions(staff["supervisor"], dispatched) == [
         "extend",
@@ -314,7 +326,7 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "decline_sign_off",
     ]
     completed = make_case("completed", department=property_dept, submitted_by=staff["volunteer"])
-    assert workflow.allowed_actions(None, completed, as_public=True) == ["rate", "reopen"]
+    assert workflow.allowed_actions(None, completed, as_public=True) == ["rate", "reopen", "co_report"]
     assert workflow.allowed_actions(None, completed) == ["auto_close"]
     assert workflow.can(staff["volunteer"], Action.FOLLOW_UP, completed)
     assert not workflow.can(staff["volunteer"], Action.FOLLOW_UP, dispatched)

@@ -14,7 +14,7 @@ from cases.models import Case, Category, Community, Department, Rating, State
 from notify import inbound
 from notify.backends.http import HttpBackend
 from notify.models import InboundMessage, InboundStatus, Message, Outcome
-from tests.support.data import case_in
+from tests.support.data import case_in, jpeg
 
 SECRET = "test-secret"
 PHONE = "13800001234"
@@ -277,3 +277,35 @@ def test_the_sms_reply_command_sends_a_text_and_prints_the_answer(users):
     out = StringIO()
     call_command("sms_reply", PHONE, case.number, stdout=out)
     assert "outcome: progress" in out.getvalue() and case.number in out.getvalue()
+
+
+# --- Co-reporters (issue 21) ------------------------------------------------------------------
+
+
+def test_a_co_reporter_rates_by_replying_to_the_completion_message(users):
+    from cases import merging
+
+    case = case_in("handling", users)
+    merging.follow(case, phone="13900005678")
+    case.refresh_from_db()
+    services.complete(case, by=users["handler"], explanation="已修好", before=[jpeg()], after=[jpeg()])
+    told = Message.objects.get(event__action="complete", recipient="13900005678")
+    assert case.number in told.text
+    reply = receive("2", phone="13900005678")
+    case.refresh_from_db()
+    assert reply.outcome == Outcome.RATED and case.state == State.CLOSED
+    assert Rating.objects.get(case=case).phone == "13900005678"
+
+
+def test_td_from_a_co_reporter_stops_the_followed_cases_messages(users):
+    from cases import merging
+    from cases.models import CoReporter
+
+    case = case_in("accepted", users)
+    merging.follow(case, phone="13900005678")
+    reply = receive("TD", phone="13900005678")
+    assert reply.outcome == Outcome.OPTED_OUT and CoReporter.objects.get().sms_opt_out
+    case.refresh_from_db()
+    services.dispatch(case, by=users["intake"], department=Department.objects.get(code="property"))
+    assert not Message.objects.filter(event__action="dispatch", recipient="13900005678").exists()
+    assert Message.objects.filter(event__action="dispatch", recipient=case.phone).exists()

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from api.auth import digest
 from api.models import ApiToken
-from cases import fairness, roles, supervision
+from cases import fairness, merging, roles, supervision
 from cases.models import (
     Attachment,
     Case,
@@ -122,6 +122,9 @@ def _build(media_dir) -> dict:
         if state == "dispatched":
             extra = {"photo_files": [jpeg("home.jpg")], "voice_file": voice_file("wav")}
         cases[state] = case_in(state, demo_users, **resident, **extra)
+    # 并单 (issue 21): a case merged into the accepted one, for 拆分.
+    cases["merged"] = case_in("accepted", demo_users, **resident)
+    merging.merge(cases["merged"], into=cases["accepted"], by=demo["intake"])
     Case.objects.filter(phone=PHONE).update(lat=Decimal(LAT), long=Decimal(LONG))
     for case in cases.values():
         case.refresh_from_db()
@@ -149,6 +152,8 @@ def _build(media_dir) -> dict:
             "public_photo": str(completed.attachments.filter(kind=Attachment.Kind.AFTER).first().pk),
             "extension": str(extension.pk),
             "dispute": str(cases["disputed"].disputes.get().pk),
+            # Another open case (the accepted one), for merging {case} into.
+            "open_case": cases["accepted"].number,
             "category_pk": str(Category.objects.get(code="infrastructure").pk),
             "community_pk": str(Community.objects.get(code="zhuzhi").pk),
             "department_pk": str(Department.objects.get(code="property").pk),
