@@ -3,14 +3,14 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import roles, workflow
+from . import cohandling, roles, workflow
 from .access import visible_cases
-from .models import OPEN_STATES, UNCLOSED_STATES, Attachment, Case, CaseEvent, Resolution, State
+from .models import OPEN_STATES, UNCLOSED_STATES, Attachment, Case, CaseEvent, CoHandling, Resolution, State
 from .validation import mask_name
 from .workflow import Action
 
@@ -84,6 +84,8 @@ class Progress:
     masked_name: str = ""
     # Every event, staff-only ones (follow-up calls, escalations) included: for staff pages only.
     all_events: list[CaseEvent] = field(default_factory=list)
+    # 协办部门: [{"code", "name", "reported"}] (the lead is case.department).
+    co_departments: list[dict] = field(default_factory=list)
 
     @property
     def can_rate(self) -> bool:
@@ -154,6 +156,7 @@ def public_progress(case: Case) -> Progress:
         after_photos=after,
         rejected_reason=rejected.public_note if rejected and workflow.is_rejected(case) else "",
         masked_name=mask_name(case.name),
+        co_departments=cohandling.public_view(case),
     )
 
 
@@ -164,6 +167,14 @@ def queue(user) -> QuerySet[Case]:
     if roles.has_role(user, roles.INTAKE):
         states = (State.SUBMITTED, State.ACCEPTED)
     elif roles.has_role(user, roles.HANDLER):
+        states = (State.DISPATCHED, State.HANDLING)
+        # A co-handled case waits for this department only until it has reported (or been waived).
+        department = roles.department_of(user) or 0
+        waiting = CoHandling.objects.filter(
+            department_id=department, reported_at__isnull=True, waived_at__isnull=True
+        ).values("case_id")
+        qs = qs.filter(Q(department_id=department) | Q(pk__in=waiting))
+    elif roles.has_role(user, roles.GRID_WORKER):
         states = (State.DISPATCHED, State.HANDLING)
     elif roles.has_role(user, roles.SUPERVISOR):
         states = OPEN_STATES

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, dispatching, roles, selectors, services, submission, workflow
+from cases import access, cohandling, dispatching, grid, roles, selectors, services, submission, workflow
 from cases import voice as voice_notes
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
 from cases.models import Attachment, Rating, Score
@@ -40,7 +40,7 @@ from .errors import error_page
 
 PAGE_SIZE = 50
 # Roles that may use the staff pages at all; what each may do is decided by cases.workflow.
-STAFF_ROLES = (roles.INTAKE, roles.HANDLER, roles.SUPERVISOR, roles.VOLUNTEER)
+STAFF_ROLES = (roles.INTAKE, roles.HANDLER, roles.SUPERVISOR, roles.VOLUNTEER, roles.GRID_WORKER)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,6 +363,7 @@ def _role_names(user) -> list[str]:
         roles.HANDLER: _("部门办理人员"),
         roles.SUPERVISOR: _("督办领导"),
         roles.VOLUNTEER: _("志愿者"),
+        roles.GRID_WORKER: _("网格员"),
     }
     return [label for role, label in labels.items() if roles.has_role(user, role)]
 
@@ -382,7 +383,9 @@ STAFF_ACTIONS = {
     "dispatch": (
         Action.DISPATCH,
         forms.DispatchForm,
-        lambda case, user, data, files: services.dispatch(case, by=user, department=data["department"]),
+        lambda case, user, data, files: services.dispatch(
+            case, by=user, department=data["department"], co_departments=data["co_departments"]
+        ),
     ),
     "locate": (
         Action.LOCATE,
@@ -416,6 +419,25 @@ STAFF_ACTIONS = {
             department=data["department"],
             amend_list=data["amend_list"],
         ),
+    ),
+    "contribute": (
+        Action.CONTRIBUTE,
+        forms.ContributeForm,
+        lambda case, user, data, files: cohandling.contribute(
+            case, by=user, note=data["note"], photo_files=files.getlist("photos")
+        ),
+    ),
+    "waive": (
+        Action.WAIVE_COHANDLER,
+        forms.WaiveForm,
+        lambda case, user, data, files: cohandling.waive(
+            case, by=user, co_handling=data["co_handling"], reason=data["reason"]
+        ),
+    ),
+    "grid": (
+        Action.ASSIGN_GRID,
+        forms.AssignGridForm,
+        lambda case, user, data, files: grid.assign(case, by=user, worker=data["worker"]),
     ),
     "return": (
         Action.RETURN,
@@ -454,6 +476,9 @@ DONE_MESSAGES = {
     "reassign": gettext_lazy("已改派。"),
     "dispute": gettext_lazy("已提出派单异议,等待督办领导裁定。"),
     "rule": gettext_lazy("已裁定。"),
+    "contribute": gettext_lazy("已报告协办情况,主办部门会看到。"),
+    "waive": gettext_lazy("已免除该协办部门的报告。"),
+    "grid": gettext_lazy("已指派网格员。"),
     "return": gettext_lazy("已退回受理员。"),
     "start": gettext_lazy("已开始办理。"),
     "appointment": gettext_lazy("预约时间已更新。"),
@@ -466,10 +491,22 @@ def _form_kwargs(form_class, case) -> dict:
     return {"case": case} if getattr(form_class, "takes_case", False) else {}
 
 
+# Forms that make sense only for some cases, whoever may make the move: a grid worker only for a
+# community work station's case, a waiver only while a co-handler has not reported.
+OFFERED = {
+    "grid": lambda case: grid.is_station(case.department),
+    "waive": lambda case: bool(cohandling.unsettled(case)),
+}
+
+
 def _available_actions(user, case) -> list[str]:
     """The moves this user may make on this case now (asked of the workflow), in workflow order."""
     allowed = set(workflow.allowed_actions(user, case))
-    return [slug for slug, (action, _form, _call) in STAFF_ACTIONS.items() if action in allowed]
+    return [
+        slug
+        for slug, (action, _form, _call) in STAFF_ACTIONS.items()
+        if action in allowed and OFFERED.get(slug, lambda case: True)(case)
+    ]
 
 
 def _staff_case_context(request, case, *, bound: dict | None = None, problem: str = "") -> dict:
@@ -490,6 +527,7 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
         "photos": case.attachments.filter(kind=Attachment.Kind.PHOTO),
         "resolutions": case.resolutions.prefetch_related("attachments"),
         "ratings": case.ratings.all(),
+        "co_handlings": cohandling.co_handlings(case).prefetch_related("attachments"),
         "action_forms": action_forms,
         "problem": problem,
         "now": timezone.now(),

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from cases import workflow
 from cases.errors import Conflict, InvalidMove, NotAllowed
-from cases.models import Case, CaseEvent, Department, State
+from cases.models import Case, CaseEvent, CoHandling, Department, State
 from cases.workflow import Action
 
 ALL_STATES = [s.value for s in State]
@@ -38,6 +38,9 @@ EXPECTED_MOVES = {
     "dispute": ({"dispatched"}, "disputed"),
     "rule": ({"disputed"}, "dispatched"),
     "locate": ({"submitted", "accepted"}, None),
+    "contribute": ({"dispatched", "handling"}, None),
+    "waive_cohandler": ({"dispatched", "handling"}, None),
+    "assign_grid": ({"dispatched", "handling"}, None),
 }
 # action: who may make it (docs/architecture.md, the moves table). "handler" is the case's own department.
 EXPECTED_WHO = {
@@ -60,6 +63,10 @@ EXPECTED_WHO = {
     "dispute": {"handler"},
     "rule": {"supervisor"},
     "locate": {"intake"},
+    # other_handler (城管科) is a co-handling department of the case (see _prepare).
+    "contribute": {"other_handler"},
+    "waive_cohandler": {"supervisor"},
+    "assign_grid": {"handler", "intake"},
 }
 ACTORS = [
     "intake",
@@ -100,6 +107,12 @@ def _extra(action: str) -> dict:
     return {}
 
 
+def _prepare(action: str, case: Case) -> None:
+    """What a move needs besides the case's stage: 协办 needs 城管科 as a co-handling department."""
+    if action == "contribute":
+        CoHandling.objects.create(case=case, department=Department.objects.get(code="urban"), assigned_at=NOW)
+
+
 def _snapshot(case: Case) -> tuple:
     fresh = Case.objects.get(pk=case.pk)
     return fresh.state, fresh.version, fresh.department_id, fresh.updated_at, fresh.events.count()
@@ -118,6 +131,7 @@ def test_the_table_has_exactly_the_moves_workflow_md_describes():
 def test_every_action_from_every_state(action, state, staff, make_case, property_dept):
     sources, target = EXPECTED_MOVES[action]
     case = make_case(state, department=property_dept)
+    _prepare(action, case)
     by, as_public = _first_allowed(action, staff)
     before = _snapshot(case)
 
@@ -157,6 +171,7 @@ def test_submit_is_never_a_transition_from_an_existing_stage(staff, make_case):
 def test_who_may_make_each_move(action, actor, staff, make_case, property_dept):
     state = sorted(EXPECTED_MOVES[action][0])[0]
     case = make_case(state, department=property_dept)
+    _prepare(action, case)
     by, as_public = _who(actor, staff)
     before = _snapshot(case)
     if actor in EXPECTED_WHO[action]:
@@ -247,13 +262,15 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "appoint",
         "ask_extension",
         "dispute",
+        "assign_grid",
     ]
     assert workflow.allowed_actions(staff["other_handler"], dispatched) == []
-    assert workflow.allowed_actions(staff["intake"], dispatched) == ["appoint", "reassign"]
+    assert workflow.allowed_actions(staff["intake"], dispatched) == ["appoint", "reassign", "assign_grid"]
     assert workflow.allowed_actions(staff["supervisor"], dispatched) == [
         "extend",
         "refuse_extension",
         "escalate",
+        "waive_cohandler",
     ]
     completed = make_case("completed", department=property_dept)
     assert workflow.allowed_actions(None, completed, as_public=True) == ["rate", "reopen"]

@@ -115,6 +115,18 @@ def _build(media_dir) -> dict:
         if state == "dispatched":
             extra = {"photo_files": [jpeg("home.jpg")], "voice_file": voice_file("wav")}
         cases[state] = case_in(state, demo_users, **resident, **extra)
+    # 主办 / 协办: a handling case led by 物业科 with 城管科 (`hy`'s department) co-handling.
+    from cases import services
+
+    co_handled = case_in("accepted", demo_users, **resident)
+    services.dispatch(
+        co_handled,
+        by=demo["intake"],
+        department=Department.objects.get(code="property"),
+        co_departments=[Department.objects.get(code="urban")],
+    )
+    services.start(co_handled, by=demo["handler"])
+    cases["co_handled"] = co_handled
     dispatched, handling, completed = cases["dispatched"], cases["handling"], cases["completed"]
     extension = supervision.request_extension(
         handling, by=demo["handler"], reason="需要采购配件。", new_due_at=timezone.now() + timedelta(days=20)
@@ -131,6 +143,7 @@ def _build(media_dir) -> dict:
             "public_photo": str(completed.attachments.filter(kind=Attachment.Kind.AFTER).first().pk),
             "extension": str(extension.pk),
             "dispute": str(cases["disputed"].disputes.get().pk),
+            "co_handling": str(co_handled.co_handlings.get().pk),
             "category_pk": str(Category.objects.get(code="infrastructure").pk),
             "community_pk": str(Community.objects.get(code="zhuzhi").pk),
             "department_pk": str(Department.objects.get(code="property").pk),
