@@ -28,6 +28,7 @@ VIA_LABELS = {
     "photo": gettext_lazy("查看居民照片"),
     "voice_note": gettext_lazy("收听语音留言"),
     "api_queue": gettext_lazy("接口:待办列表"),
+    "grid_page": gettext_lazy("网格员工作台"),
     "api_appointment": gettext_lazy("接口:登记预约"),
     "api_follow_up": gettext_lazy("接口:回访"),
     "export_csv": gettext_lazy("导出 CSV(含个人信息)"),

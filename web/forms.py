@@ -512,3 +512,46 @@ class AssignGridForm(forms.Form):
         field = self.fields["worker"]
         field.queryset = grid.grid_workers(case.department if case is not None else None)
         field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+
+class CameraInput(MultipleFileInput):
+    """A photo straight from the phone's back camera (a file chooser elsewhere)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"accept": "image/*", "capture": "environment", **(attrs or {})})
+
+
+class GridCompleteForm(forms.Form):
+    """办理完成 on the grid worker's phone: the key makes a resent form complete the case once."""
+
+    idempotency_key = idempotent.KeyField()
+    explanation = forms.CharField(
+        label=_("办理说明"),
+        help_text=_("居民会在进度页面看到这段话。"),
+        max_length=MAX_DESCRIPTION,
+        error_messages={"required": _("请填写办理说明。")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    before = MultipleFileField(
+        label=_("拍办理前照片"),
+        required=True,
+        widget=CameraInput(),
+        error_messages={"required": _("请上传至少一张办理前的照片。")},
+    )
+    after = MultipleFileField(
+        label=_("拍办理后照片"),
+        required=True,
+        widget=CameraInput(),
+        error_messages={"required": _("请上传至少一张办理后的照片。")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One form per case on the page: the key's element id must still be unique.
+        self.fields[idempotent.FIELD].widget.attrs["id"] = f"id_{self.prefix or 'grid'}-key"
+
+    def add_prefix(self, field_name):
+        # The key keeps its plain name, whatever the form's prefix: web.idempotent reads it so.
+        if field_name == idempotent.FIELD:
+            return field_name
+        return super().add_prefix(field_name)

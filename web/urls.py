@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import access_log, desk, elder, supervision, views, voice
+from . import access_log, desk, elder, grid, supervision, views, voice
 
 app_name = "web"
 urlpatterns = [
@@ -32,6 +32,9 @@ urlpatterns = [
     path("elder/voice", elder.pending_voice, name="elder_voice"),
     path("staff/voice/<int:pk>", voice.voice_note, name="voice_note"),
     path("staff/voice/<int:pk>/transcript", voice.transcript, name="voice_transcript"),
+    path("grid/", grid.home, name="grid_home"),
+    path("grid/cases/<str:number>/start", grid.start, name="grid_start"),
+    path("grid/cases/<str:number>/complete", grid.complete, name="grid_complete"),
     path("staff/login", views.StaffLoginView.as_view(), name="login"),
     path("staff/logout", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", views.staff_home, name="staff_home"),

@@ -353,6 +353,7 @@ def staff_home(request):
             "now": timezone.now(),
             "role_names": _role_names(user),
             "may_register": roles.has_role(user, roles.VOLUNTEER, roles.INTAKE),
+            "is_grid_worker": roles.has_role(user, roles.GRID_WORKER),
         },
     )
 

@@ -95,6 +95,7 @@ def _build(media_dir) -> dict:
         "hy": _user("matrix-handler-urban", roles.HANDLER, department="urban"),
         "sup": demo["supervisor"],
         "admin": demo["admin"],
+        "grid": demo["grid"],
     }
     # The cases are registered by a colleague at the same desk, so that `vol_desk` reaches them
     # through the desk rule alone, not as their submitter.
@@ -127,6 +128,18 @@ def _build(media_dir) -> dict:
     )
     services.start(co_handled, by=demo["handler"])
     cases["co_handled"] = co_handled
+    # The grid level: a case of the resident dispatched to 竹枝社区工作站, which goes to the grid
+    # worker of 3栋 (`grid`); started, so that it may be completed.
+    station_case = case_in("accepted", demo_users, **resident)
+    services.dispatch(
+        station_case, by=demo["intake"], department=Department.objects.get(code="zhuzhi-station")
+    )
+    assert station_case.grid_worker == demo["grid"]
+    cases["grid"] = station_case
+    started = case_in("accepted", demo_users, **resident)
+    services.dispatch(started, by=demo["intake"], department=Department.objects.get(code="zhuzhi-station"))
+    services.start(started, by=demo["grid"])
+    cases["grid_handling"] = started
     dispatched, handling, completed = cases["dispatched"], cases["handling"], cases["completed"]
     extension = supervision.request_extension(
         handling, by=demo["handler"], reason="需要采购配件。", new_due_at=timezone.now() + timedelta(days=20)
@@ -144,6 +157,7 @@ def _build(media_dir) -> dict:
             "extension": str(extension.pk),
             "dispute": str(cases["disputed"].disputes.get().pk),
             "co_handling": str(co_handled.co_handlings.get().pk),
+            "grid2_pk": str(demo["grid2"].pk),
             "category_pk": str(Category.objects.get(code="infrastructure").pk),
             "community_pk": str(Community.objects.get(code="zhuzhi").pk),
             "department_pk": str(Department.objects.get(code="property").pk),
@@ -235,7 +249,7 @@ def perform(world, op: dict, role: str, *, missing: bool = False):
         return client.delete(path, **headers), path
     data = _fill_data(op.get("form", {}), values)
     for name in op.get("files", []):
-        data[name] = jpeg(f"{name}.jpg")
+        data[_fill(name, values)] = jpeg(f"{name}.jpg")
     return client.post(path, data, **headers), path
 
 
@@ -415,6 +429,6 @@ def test_the_docs_show_the_matrix():
 
 
 def test_the_matrix_is_big_enough_to_mean_something():
-    assert len(ROLES) == 10
+    assert len(ROLES) == 11
     assert len(CELLS) >= 800
     assert len(HIDDEN) >= 150
