@@ -246,6 +246,12 @@ def plain_progress(progress: Progress, now: datetime | None = None) -> str:
     "您的诉求已经派给物业科,维修人员明天上午9点上门。" """
     case = progress.case
     department = case.department.name if case.department is not None else ""
+    if department and progress.co_departments:
+        # 主办 / 协办: the resident hears who leads and who helps.
+        department = _("%(lead)s(%(co)s协办)") % {
+            "lead": department,
+            "co": "、".join(c["name"] for c in progress.co_departments),
+        }
     appointment = ""
     if case.appointment_at and workflow.awaits_visit(case):
         appointment = plain_when(case.appointment_at, now)

@@ -182,3 +182,8 @@ def handler_of(code):
     user.groups.add(Group.objects.get(name=roles.HANDLER))
     StaffProfile.objects.create(user=user, department=dept(code))
     return user
+
+
+def test_the_plain_words_progress_names_the_lead_and_the_co_handlers(staff):
+    case = co_case(staff)
+    assert "物业科(城管科协办)" in selectors.plain_progress(selectors.public_progress(case))

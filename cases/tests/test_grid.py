@@ -129,7 +129,9 @@ def test_the_admin_stores_the_building_as_addresses_read_it(client, users):
     client.force_login(users["admin"])
     zhuzhi = Community.objects.get(code="zhuzhi")
     url = "/admin/cases/gridassignment/add/"
-    response = client.post(url, {"user": users["grid2"].pk, "community": zhuzhi.pk, "building_text": "七号楼"})
+    response = client.post(
+        url, {"user": users["grid2"].pk, "community": zhuzhi.pk, "building_text": "七号楼"}
+    )
     assert response.status_code == 302
     assert GridAssignment.objects.get(community=zhuzhi, building="7").user == users["grid2"]
     taken = client.post(url, {"user": users["grid"].pk, "community": zhuzhi.pk, "building_text": "7栋"})
