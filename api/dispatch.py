@@ -1,16 +1,20 @@
-"""Dispatch operations of the JSON API (issue 22): 改派, 派单异议 and the ruling. Mounted on the API by
-api.rest (mount()); the domain is cases.dispatching."""
+"""Dispatch operations of the JSON API (issue 22): 改派, 派单异议 and the ruling, 协办 reports. Mounted
+on the API by api.rest (mount()); the domain is cases.dispatching and cases.cohandling."""
 
+import json
 from datetime import datetime
 
+import pydantic
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Schema, Status
+from ninja.errors import HttpError
 from pydantic import Field
 
-from cases import access, dispatching, selectors
+from cases import access, cohandling, dispatching, selectors
 from cases.errors import CaseNotFound
 from cases.models import Department, Dispute, ResponsibilityItem
+from security import bounds
 
 from . import presenters
 from .auth import TokenAuth
@@ -30,6 +34,23 @@ def _department(code: str) -> Department | None:
     if department is None and code:
         raise ValidationError({"department": [_("没有代码为“%(code)s”的责任部门。") % {"code": code[:32]}]})
     return department
+
+
+def departments_by_code(codes: list[str]) -> list[Department]:
+    """The active departments of these codes; an unknown code is a 422 naming it."""
+    departments = []
+    unknown = []
+    for code in codes:
+        department = selectors.active_by_code(Department, code)
+        if department is None:
+            unknown.append(code[:32])
+        else:
+            departments.append(department)
+    if unknown:
+        raise ValidationError(
+            {"co_departments": [_("没有代码为“%(code)s”的责任部门。") % {"code": "、".join(unknown)}]}
+        )
+    return departments
 
 
 def _moved(case, event) -> dict:
@@ -57,6 +78,81 @@ def mount(api) -> None:
         summary="改派 reassign to another department",
     )(reassign_case)
     mount_disputes(api)
+    api.post(
+        "/cases/{number}/contributions",
+        response={201: MoveOut, **ERRORS, 415: ErrorOut},
+        auth=token_auth,
+        tags=["staff"],
+        summary="协办 a co-handling department reports its part (JSON, or multipart with photos)",
+        openapi_extra=_CONTRIBUTION_BODY,
+    )(contribute)
+
+
+class ContributionIn(Strict):
+    note: str = Field(
+        description="协办情况: what the department did (staff see it; the public sees 协办部门…已办理)"
+    )
+
+
+_CONTRIBUTION_SCHEMA = ContributionIn.model_json_schema()
+_CONTRIBUTION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": _CONTRIBUTION_SCHEMA},
+            "multipart/form-data": {
+                "schema": {
+                    **_CONTRIBUTION_SCHEMA,
+                    "title": "ContributionMultipart",
+                    "properties": {
+                        **_CONTRIBUTION_SCHEMA["properties"],
+                        "photos": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "协办照片, JPEG/PNG/WebP, at most 6",
+                        },
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+def _contribution_input(request) -> tuple[ContributionIn, list]:
+    if request.content_type == "application/json":
+        if not bounds.json_depth(request.body):
+            raise HttpError(400, "nested too deeply")
+        try:
+            data = json.loads(request.body or b"null")
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise HttpError(400, "bad json") from exc
+        if not isinstance(data, dict):
+            raise HttpError(400, "not an object")
+        files: list = []
+    elif request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        data = request.POST.dict()
+        extra = set(request.FILES) - {"photos"}
+        if extra:
+            raise ValidationError({name: [_("不支持此字段。")] for name in sorted(extra)})
+        files = request.FILES.getlist("photos")
+    else:
+        raise HttpError(415, _("请以 application/json 或 multipart/form-data 提交。"))
+    try:
+        return ContributionIn.model_validate(data), files
+    except pydantic.ValidationError as exc:
+        from .rest import pydantic_errors
+
+        raise ValidationError(pydantic_errors(exc.errors())) from exc
+
+
+def contribute(request, number: str):
+    """协办 (a handler of a co-handling department that has not reported yet): `note`, and
+    optional `photos` with multipart. Once per department: a second report is a 409."""
+    case = access.case_for_staff(request.auth, number)
+    payload, files = _contribution_input(request)
+    event = cohandling.contribute(case, by=request.auth, note=payload.note, photo_files=files)
+    return Status(201, _moved(case, event))
 
 
 class DisputeIn(Strict):

@@ -114,6 +114,7 @@ def progress_data(progress: Progress) -> dict:
         ],
         "events": [event_data(e) for e in progress.events],
         "resolution": resolution,
+        "co_departments": progress.co_departments,
     }
 
 

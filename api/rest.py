@@ -467,8 +467,9 @@ def reject_case(request, number: str, payload: ReasonIn):
 def dispatch_case(request, number: str, payload: DispatchIn):
     case = access.case_for_staff(request.auth, number)
     department = selectors.active_by_code(Department, payload.department)
+    co_departments = dispatch.departments_by_code(payload.co_departments)
     try:
-        event = services.dispatch(case, by=request.auth, department=department)
+        event = services.dispatch(case, by=request.auth, department=department, co_departments=co_departments)
     except DjangoValidationError as exc:
         if department is None and payload.department:
             raise DjangoValidationError(

@@ -143,6 +143,12 @@ class ResolutionOut(Schema):
     after: list[PhotoOut]
 
 
+class CoDepartmentOut(Schema):
+    code: str
+    name: str
+    reported: bool = Field(description="the co-handling department has reported its part (协办部门已办理)")
+
+
 class ProgressOut(Schema):
     number: str
     url: str
@@ -178,6 +184,9 @@ class ProgressOut(Schema):
     stages: list[StageOut]
     events: list[EventOut]
     resolution: ResolutionOut | None
+    co_departments: list[CoDepartmentOut] = Field(
+        default_factory=list, description="协办部门; `department` is the lead (主办)"
+    )
 
 
 class MoveOut(ProgressOut):
@@ -189,7 +198,11 @@ class ReasonIn(Strict):
 
 
 class DispatchIn(Strict):
-    department: str = Field(description="部门代码, see GET /departments")
+    department: str = Field(description="部门代码 of the lead department (主办), see GET /departments")
+    co_departments: list[str] = Field(
+        default_factory=list,
+        description="部门代码 of co-handling departments (协办), not the lead; at most 5",
+    )
 
 
 class StartIn(Strict):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from . import numbering, roles, security_log
 from .errors import CaseNotFound
-from .models import Case, PersonalDataAccess
+from .models import Case, CoHandling, PersonalDataAccess
 from .roles import Actor
 
 # How long a volunteer may keep opening a resident's cases after typing the resident's full phone
@@ -28,6 +28,7 @@ VIA_LABELS = {
     "photo": gettext_lazy("查看居民照片"),
     "voice_note": gettext_lazy("收听语音留言"),
     "api_queue": gettext_lazy("接口:待办列表"),
+    "grid_page": gettext_lazy("网格员工作台"),
     "api_appointment": gettext_lazy("接口:登记预约"),
     "api_follow_up": gettext_lazy("接口:回访"),
     "export_csv": gettext_lazy("导出 CSV(含个人信息)"),
@@ -60,8 +61,16 @@ def visible_cases(user) -> QuerySet[Case]:
     if user.is_superuser or roles.has_role(user, roles.INTAKE, roles.SUPERVISOR):
         return qs
     if roles.has_role(user, roles.HANDLER):
+        # The department's own cases (主办), and those it co-handles (协办).
         department = roles.department_of(user)
-        return qs.none() if department is None else qs.filter(department_id=department)
+        if department is None:
+            return qs.none()
+        co_handled = CoHandling.objects.filter(department_id=department).values("case_id")
+        return qs.filter(Q(department_id=department) | Q(pk__in=co_handled))
+    if roles.has_role(user, roles.GRID_WORKER):
+        # 网格员: their own cases while their work station has them (roles.grid_handles).
+        department = roles.department_of(user)
+        return qs.none() if department is None else qs.filter(grid_worker=user, department_id=department)
     if roles.has_role(user, roles.VOLUNTEER):
         looked_up = PersonalDataAccess.objects.filter(
             user=user, via=PHONE_LOOKUP, at__gte=timezone.now() - PHONE_LOOKUP_GRANT

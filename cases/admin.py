@@ -1,9 +1,12 @@
 """Admin for configuration (categories, communities, departments, staff). Cases are read-only here:
 stages change only through the workflow, never by editing a row."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from .access import record_view
 from .models import (
@@ -15,6 +18,7 @@ from .models import (
     Community,
     Department,
     Extension,
+    GridAssignment,
     HelpDesk,
     PersonalDataAccess,
     ResponsibilityItem,
@@ -57,8 +61,41 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "phone", "is_active"]
+    list_display = ["name", "code", "community", "phone", "is_active"]
+    list_filter = ["community"]
     search_fields = ["name", "code"]
+
+
+class GridAssignmentForm(forms.ModelForm):
+    class Meta:
+        model = GridAssignment
+        fields = ["user", "community", "building_text"]
+
+    def clean(self):
+        from . import grid, roles
+
+        data = super().clean() or {}
+        building = grid.building_of(data.get("building_text") or "")
+        if not building:
+            raise ValidationError({"building_text": _("请写明楼栋,例如“3栋”或“3号楼”。")})
+        user = data.get("user")
+        if user is not None and not roles.has_role(user, roles.GRID_WORKER):
+            raise ValidationError({"user": _("只能把楼栋分给网格员。")})
+        taken = GridAssignment.objects.filter(community=data.get("community"), building=building)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise ValidationError({"building_text": _("这个社区的这栋楼已经分给了网格员。")})
+        self.instance.building = building
+        return data
+
+
+@admin.register(GridAssignment)
+class GridAssignmentAdmin(admin.ModelAdmin):
+    """网格员楼栋: the building is read as addresses are (3号楼 and 三栋 are building 3)."""
+
+    form = GridAssignmentForm
+    list_display = ["community", "building_text", "building", "user"]
+    list_filter = ["community"]
+    search_fields = ["building_text", "user__username", "user__first_name"]
 
 
 class StaffProfileInline(admin.StackedInline):

@@ -18,7 +18,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import deadlines, roles, workflow
+from . import cohandling, deadlines, grid, roles, workflow
 from .errors import Conflict, InvalidMove
 from .models import Case, CaseEvent, Category, Community, Department, Dispute, ResponsibilityItem
 from .roles import Actor
@@ -91,6 +91,10 @@ def _other_department(case: Case, department: Department | None) -> Department:
         raise ValidationError(
             {"department": [_("此诉求已经由%(name)s办理,请选择另一个部门。") % {"name": department.name}]}
         )
+    try:
+        grid.check_handling_unit(case, department)
+    except ValidationError as exc:
+        raise ValidationError({"department": exc.messages}) from exc
     return department
 
 
@@ -122,8 +126,17 @@ def reassign(case: Case, *, by: Actor, department: Department | None, reason: st
             "name": roles.display_name(by),
             "reason": reason,
         }
+    # The co-handlers stay (the new lead's own row goes: it leads now); a station's case goes to
+    # the grid worker of its building.
     return workflow.transition(
-        case, Action.REASSIGN, by=by, public_note=note, department=department, appointment_at=None
+        case,
+        Action.REASSIGN,
+        by=by,
+        public_note=note,
+        department=department,
+        appointment_at=None,
+        grid_worker=grid.worker_for(case, department),
+        record=lambda event: cohandling.now_leads(case, department),
     )
 
 
@@ -261,6 +274,12 @@ def rule(
     changes: dict = {"department": target, "appointment_at": None}
     if upheld:
         changes["due_at"] = _remaining_deadline(case, disputed, now)
+    else:
+        try:
+            grid.check_handling_unit(case, target)
+        except ValidationError as exc:
+            raise ValidationError({"department": exc.messages}) from exc
+        changes["grid_worker"] = grid.worker_for(case, target)
     with transaction.atomic():
         amended = None
         if not upheld and amend_list:
@@ -281,7 +300,15 @@ def rule(
         )
         if decided != 1:
             raise Conflict(_("这份派单异议已经裁定过了。"))
-        event = workflow.transition(case, Action.RULE, by=by, public_note=public, at=now, **changes)
+        event = workflow.transition(
+            case,
+            Action.RULE,
+            by=by,
+            public_note=public,
+            at=now,
+            record=lambda event: cohandling.now_leads(case, target),
+            **changes,
+        )
     disputed.refresh_from_db()
     return event
 

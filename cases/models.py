@@ -163,6 +163,17 @@ class Department(models.Model):
     name = models.CharField(_("名称"), max_length=64, unique=True)
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    # A community work station (社区工作站): a handling unit of one community, offered at dispatch
+    # only for that community's cases (cases.cohandling, docs/dispatch.md).
+    community = models.ForeignKey(
+        "Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stations",
+        verbose_name=_("所属社区(社区工作站)"),
+        help_text=_("社区工作站填写所在社区:只能办理本社区的诉求。街道部门留空。"),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -300,6 +311,16 @@ class Case(models.Model):
         verbose_name=_("代办岗"),
         db_index=False,
     )
+    # 网格员: the grid worker of the community work station who has the case (cases.grid), set by
+    # the station's handler or intake, or at dispatch to a station by the address's building.
+    grid_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("网格员"),
+    )
     # The resident asked for no more SMS about this case (退订).
     sms_opt_out = models.BooleanField(_("不再接收短信"), default=False)
     # 待定位: the request named no community we could find (an SMS, an Open311 client); intake
@@ -414,6 +435,7 @@ class Attachment(models.Model):
         PHOTO = "photo", _("现场照片")
         BEFORE = "before", _("办理前照片")
         AFTER = "after", _("办理后照片")
+        CONTRIBUTION = "contribution", _("协办照片")
         VOICE = "voice", _("语音留言")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
@@ -431,6 +453,10 @@ class Attachment(models.Model):
     duration_seconds = models.FloatField(null=True, blank=True)
     transcript = models.TextField(_("语音转写"), blank=True)
     created_at = models.DateTimeField()
+    # A co-handling department's photos of its part (协办, cases.cohandling).
+    co_handling = models.ForeignKey(
+        "CoHandling", on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -847,3 +873,78 @@ class ReporterRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.score}"
+
+
+# 主办 / 协办 (issue 22): co-handling departments, and grid workers (网格员) by building.
+
+
+class CoHandling(models.Model):
+    """A co-handling department (协办部门) of a case: it records its part, and the lead department
+    (case.department) completes the case only when every co-handler has reported or been waived."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="co_handlings")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="co_handlings", verbose_name=_("协办部门")
+    )
+    assigned_at = models.DateTimeField(_("指定时间"))
+    reported_at = models.DateTimeField(_("报告时间"), null=True, blank=True)
+    note = models.TextField(_("协办情况"), max_length=4000, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    waived_at = models.DateTimeField(_("免报时间"), null=True, blank=True)
+    waived_reason = models.TextField(_("免报原因"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["assigned_at", "id"]
+        verbose_name = _("协办部门")
+        verbose_name_plural = _("协办部门")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "department"], name="cohandling_once_per_department")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.department_id}"
+
+    @property
+    def is_reported(self) -> bool:
+        return self.reported_at is not None
+
+    @property
+    def is_waived(self) -> bool:
+        return self.waived_at is not None
+
+    @property
+    def is_settled(self) -> bool:
+        """Reported, or waived by a supervisor: the lead need not wait for it."""
+        return self.is_reported or self.is_waived
+
+
+class GridAssignment(models.Model):
+    """A grid worker (网格员) looks after a building of a community: cases dispatched to the
+    community's work station whose address names that building go to them (cases.grid)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="grid_assignments",
+        verbose_name=_("网格员"),
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("社区")
+    )
+    building_text = models.CharField(_("楼栋"), max_length=64, help_text=_("例如:3栋、3号楼、B座"))
+    # The building as cases.grid.building_of reads an address ("3", "b"): what addresses match on.
+    building = models.CharField(max_length=16, editable=False)
+
+    class Meta:
+        ordering = ["community", "building", "id"]
+        verbose_name = _("网格员楼栋")
+        verbose_name_plural = _("网格员楼栋")
+        constraints = [models.UniqueConstraint(fields=["community", "building"], name="grid_building_once")]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.building_text} → {self.user_id}"

@@ -13,10 +13,12 @@ VOLUNTEER = "volunteer"
 INTAKE = "intake"
 HANDLER = "handler"
 SUPERVISOR = "supervisor"
+# 网格员: a handler of a community work station for the cases of their buildings (cases.grid).
+GRID_WORKER = "grid_worker"
 _ROLES_KEY = "_minsheng_roles"
 _DESKS_KEY = "_minsheng_desks"
-ALL = (RESIDENT, VOLUNTEER, INTAKE, HANDLER, SUPERVISOR)
-STAFF = (INTAKE, HANDLER, SUPERVISOR)
+ALL = (RESIDENT, VOLUNTEER, INTAKE, HANDLER, SUPERVISOR, GRID_WORKER)
+STAFF = (INTAKE, HANDLER, SUPERVISOR, GRID_WORKER)
 
 
 def roles_of(user: Actor) -> frozenset[str]:
@@ -71,3 +73,34 @@ def follows(user: Actor, case) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return case.submitted_by_id == user.pk or (case.desk_id is not None and case.desk_id in desks_of(user))
+
+
+def grid_handles(user: Actor, case) -> bool:
+    """Whether `user` is the grid worker (网格员) who has `case`: assigned to them, and still with
+    their work station. A grid worker is a handler of their station for their own cases only."""
+    return (
+        user is not None
+        and case.grid_worker_id is not None
+        and case.grid_worker_id == user.pk
+        and has_role(user, GRID_WORKER)
+        and case.department_id is not None
+        and department_of(user) == case.department_id
+    )
+
+
+def handles_case(user: Actor, case) -> bool:
+    """A handler of the department that has `case` (the lead, 主办), or its grid worker."""
+    return handles(user, case.department_id) or grid_handles(user, case)
+
+
+def co_handles(user: Actor, case) -> bool:
+    """Whether `user` is a handler of one of the case's co-handling departments (协办部门) that has
+    neither reported its part nor been waived: the one rule for "a co-handler of this case"."""
+    department = department_of(user)
+    if department is None or not has_role(user, HANDLER) or department == case.department_id:
+        return False
+    from .models import CoHandling
+
+    return CoHandling.objects.filter(
+        case_id=case.pk, department_id=department, reported_at__isnull=True, waived_at__isnull=True
+    ).exists()

@@ -3,12 +3,12 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import roles, workflow
+from . import cohandling, roles, workflow
 from .access import visible_cases
 from .models import (
     OPEN_STATES,
@@ -16,6 +16,7 @@ from .models import (
     Attachment,
     Case,
     CaseEvent,
+    CoHandling,
     Priority,
     RequestType,
     Resolution,
@@ -115,6 +116,9 @@ class Progress:
     def merged(self) -> bool:
         return self.parent is not None
 
+    # 协办部门: [{"code", "name", "reported"}] (the lead is case.department).
+    co_departments: list[dict] = field(default_factory=list)
+
     @property
     def can_rate(self) -> bool:
         """The resident may rate it now (on the public page, with the phone's last digits); a
@@ -204,6 +208,7 @@ def public_progress(case: Case) -> Progress:
         answer=answer,
         masked_name=mask_name(case.name),
         parent=parent,
+        co_departments=cohandling.public_view(case),
     )
 
 
@@ -228,6 +233,14 @@ def queue(user) -> QuerySet[Case]:
     if roles.has_role(user, roles.INTAKE):
         states = (State.SUBMITTED, State.ACCEPTED)
     elif roles.has_role(user, roles.HANDLER):
+        states = (State.DISPATCHED, State.HANDLING)
+        # A co-handled case waits for this department only until it has reported (or been waived).
+        department = roles.department_of(user) or 0
+        waiting = CoHandling.objects.filter(
+            department_id=department, reported_at__isnull=True, waived_at__isnull=True
+        ).values("case_id")
+        qs = qs.filter(Q(department_id=department) | Q(pk__in=waiting))
+    elif roles.has_role(user, roles.GRID_WORKER):
         states = (State.DISPATCHED, State.HANDLING)
     elif roles.has_role(user, roles.SUPERVISOR):
         states = OPEN_STATES
@@ -303,6 +316,12 @@ def plain_progress(progress: Progress, now: datetime | None = None) -> str:
         } + plain_progress(progress.parent, now)
     case = progress.case
     department = case.department.name if case.department is not None else ""
+    if department and progress.co_departments:
+        # 主办 / 协办: the resident hears who leads and who helps.
+        department = _("%(lead)s(%(co)s协办)") % {
+            "lead": department,
+            "co": "、".join(c["name"] for c in progress.co_departments),
+        }
     appointment = ""
     if case.appointment_at and workflow.awaits_visit(case):
         appointment = plain_when(case.appointment_at, now)

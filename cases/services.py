@@ -126,7 +126,7 @@ def _collect(errors: dict, field: str, fn, *args, **kwargs):
         return None
 
 
-def _attach(case, kind, processed, *, resolution=None, now) -> list[str]:
+def _attach(case, kind, processed, *, resolution=None, co_handling=None, now) -> list[str]:
     """Store processed photos and create their rows; return the stored names (for clean-up)."""
     stored: list[str] = []
     try:
@@ -136,6 +136,7 @@ def _attach(case, kind, processed, *, resolution=None, now) -> list[str]:
             Attachment.objects.create(
                 case=case,
                 resolution=resolution,
+                co_handling=co_handling,
                 kind=kind,
                 file=name,
                 thumbnail=thumb,
@@ -335,13 +336,35 @@ def reject(case: Case, *, by: Actor, reason: str) -> CaseEvent:
     return workflow.transition(case, Action.REJECT, by=by, public_note=reason)
 
 
-def dispatch(case: Case, *, by: Actor, department: Department | None) -> CaseEvent:
+def dispatch(case: Case, *, by: Actor, department: Department | None, co_departments=()) -> CaseEvent:
+    """派单 to a lead department (主办), optionally with co-handling departments (协办,
+    cases.cohandling); a community work station's case goes to the grid worker of its building."""
+    from . import cohandling, grid
+
     workflow.check_move(case, Action.DISPATCH, by=by)
+    errors: dict[str, list[str]] = {}
     if department is None or not department.is_active:
-        raise ValidationError({"department": [_("请选择责任部门。")]})
-    if case.to_locate:
-        raise ValidationError({"department": [_("此诉求尚未确定所在社区,请先确定社区再派单。")]})
-    return workflow.transition(case, Action.DISPATCH, by=by, department=department)
+        errors["department"] = [_("请选择责任部门。")]
+    elif case.to_locate:
+        errors["department"] = [_("此诉求尚未确定所在社区,请先确定社区再派单。")]
+    else:
+        _collect(errors, "department", grid.check_handling_unit, case, department)
+    co = _collect(errors, "co_departments", cohandling.clean_co_departments, case, department, co_departments)
+    if errors or department is None:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with stored_language():
+        note = cohandling.co_note(co or [])
+    return workflow.transition(
+        case,
+        Action.DISPATCH,
+        by=by,
+        at=now,
+        public_note=note,
+        department=department,
+        grid_worker=grid.worker_for(case, department),
+        record=lambda event: cohandling.add(case, co or [], now=now),
+    )
 
 
 def locate(
@@ -378,9 +401,19 @@ def return_case(case: Case, *, by: Actor, reason: str) -> CaseEvent:
     """退单: the department sends the case back to intake."""
     workflow.check_move(case, Action.RETURN, by=by)
     reason = _reason(reason)
-    # The department's appointment goes with it: the next department sets its own.
+    # The department's appointment goes with it: the next department sets its own; so do its
+    # co-handling departments and grid worker (the next dispatch names them again).
+    from . import cohandling
+
     return workflow.transition(
-        case, Action.RETURN, by=by, public_note=reason, department=None, appointment_at=None
+        case,
+        Action.RETURN,
+        by=by,
+        public_note=reason,
+        department=None,
+        appointment_at=None,
+        grid_worker=None,
+        record=lambda event: cohandling.clear(case),
     )
 
 
@@ -427,8 +460,12 @@ def set_appointment(case: Case, *, by: Actor, appointment_at: datetime | None) -
 
 
 def complete(case: Case, *, by: Actor, explanation: str, before=(), after=()) -> CaseEvent:
-    """File the resolution report and complete the case; refused without explanation and photos."""
+    """File the resolution report and complete the case; refused without explanation and photos,
+    and while a co-handling department (协办) has neither reported nor been waived."""
+    from . import cohandling
+
     workflow.check_move(case, Action.COMPLETE, by=by)
+    cohandling.check_all_reported(case)
     errors: dict[str, list[str]] = {}
     explanation = _collect(
         errors, "explanation", clean_text, explanation, label=_("办理说明"), max_length=MAX_DESCRIPTION

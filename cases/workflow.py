@@ -61,6 +61,10 @@ class Action(models.TextChoices):
     UNMERGE = "unmerge", gettext_lazy("拆分")
     CO_REPORT = "co_report", gettext_lazy("共同反映")
     CO_RATE = "co_rate", gettext_lazy("其他反映人评价")
+    # 主办 / 协办 and the grid level (issue 22): cases.cohandling, cases.grid.
+    CONTRIBUTE = "contribute", gettext_lazy("协办")
+    WAIVE_COHANDLER = "waive_cohandler", gettext_lazy("免于协办报告")
+    ASSIGN_GRID = "assign_grid", gettext_lazy("指派网格员")
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,11 @@ class Move:
     # The move gives back the stage the case had before it was merged (拆分): the target is the
     # case's `merged_from_state`, which must be one of `restorable`.
     restores: frozenset[str] = frozenset()
+    # Made by a handler of a co-handling department (协办) that has not reported yet, not by the
+    # lead department: roles.co_handles.
+    co_handlers: bool = False
+    # A grid worker (网格员) may make it as the handler of their own cases (roles.grid_handles).
+    grid_worker: bool = False
 
 
 def _move(
@@ -92,6 +101,8 @@ def _move(
     keeps_deadline=False,
     fresh_deadline=False,
     restores=(),
+    co_handlers=False,
+    grid_worker=False,
 ) -> Move:
     return Move(
         frozenset(sources),
@@ -102,6 +113,8 @@ def _move(
         keeps_deadline,
         fresh_deadline,
         frozenset(restores),
+        co_handlers,
+        grid_worker,
     )
 
 
@@ -110,14 +123,16 @@ TRANSITIONS: dict[str, Move] = {
     Action.SUBMIT: _move([], S.SUBMITTED, [PUBLIC, roles.VOLUNTEER, roles.INTAKE]),
     Action.ACCEPT: _move([S.SUBMITTED], S.ACCEPTED, [roles.INTAKE]),
     Action.REJECT: _move([S.SUBMITTED], S.REJECTED, [roles.INTAKE]),
-    Action.DISPATCH: _move([S.ACCEPTED], S.DISPATCHED, [roles.INTAKE], fields=["department"]),
+    # To a lead department (主办), optionally with co-handling departments (cases.cohandling); to a
+    # community work station, the grid worker of the address's building (cases.grid).
+    Action.DISPATCH: _move([S.ACCEPTED], S.DISPATCHED, [roles.INTAKE], fields=["department", "grid_worker"]),
     # The department's appointment goes back with it: the next department sets its own.
     Action.RETURN: _move(
         [S.DISPATCHED],
         S.ACCEPTED,
         [roles.HANDLER],
         own_department=True,
-        fields=["department", "appointment_at"],
+        fields=["department", "appointment_at", "grid_worker"],
     ),
     Action.START: _move(
         [S.DISPATCHED],
@@ -126,6 +141,7 @@ TRANSITIONS: dict[str, Move] = {
         own_department=True,
         fields=["appointment_at"],
         keeps_deadline=True,
+        grid_worker=True,
     ),
     Action.APPOINT: _move(
         [S.DISPATCHED, S.HANDLING],
@@ -133,8 +149,11 @@ TRANSITIONS: dict[str, Move] = {
         [roles.HANDLER, roles.VOLUNTEER, roles.INTAKE],
         own_department=True,
         fields=["appointment_at"],
+        grid_worker=True,
     ),
-    Action.COMPLETE: _move([S.HANDLING], S.COMPLETED, [roles.HANDLER], own_department=True),
+    # Only the lead department, and only once every co-handler has reported or been waived
+    # (services.complete asks cases.cohandling).
+    Action.COMPLETE: _move([S.HANDLING], S.COMPLETED, [roles.HANDLER], own_department=True, grid_worker=True),
     Action.RATE: _move([S.COMPLETED], S.CLOSED, [PUBLIC, roles.VOLUNTEER, roles.INTAKE]),
     Action.REOPEN: _move([S.COMPLETED], S.HANDLING, [PUBLIC, roles.VOLUNTEER, roles.INTAKE]),
     Action.AUTO_CLOSE: _move([S.COMPLETED], S.CLOSED, [SYSTEM]),
@@ -143,7 +162,9 @@ TRANSITIONS: dict[str, Move] = {
     Action.FOLLOW_UP: _move([S.COMPLETED], None, [roles.VOLUNTEER, roles.INTAKE]),
     # 延期: a handler of the department asks for more time (cases.supervision), a supervisor
     # approves (EXTEND: a new due_at, which the resident sees) or refuses (staff-only).
-    Action.ASK_EXTENSION: _move([S.DISPATCHED, S.HANDLING], None, [roles.HANDLER], own_department=True),
+    Action.ASK_EXTENSION: _move(
+        [S.DISPATCHED, S.HANDLING], None, [roles.HANDLER], own_department=True, grid_worker=True
+    ),
     Action.EXTEND: _move([S.DISPATCHED, S.HANDLING], None, [roles.SUPERVISOR], fields=["due_at"]),
     Action.REFUSE_EXTENSION: _move([S.DISPATCHED, S.HANDLING], None, [roles.SUPERVISOR]),
     # 督办: a supervisor, or the system when a case is overdue, chases it; staff-only.
@@ -154,7 +175,7 @@ TRANSITIONS: dict[str, Move] = {
         [S.DISPATCHED, S.HANDLING],
         S.DISPATCHED,
         [roles.INTAKE],
-        fields=["department", "appointment_at"],
+        fields=["department", "appointment_at", "grid_worker"],
         fresh_deadline=True,
     ),
     # 派单异议: a handler of the department that has the case says it is not theirs; the case waits
@@ -163,7 +184,10 @@ TRANSITIONS: dict[str, Move] = {
     # 裁定: upheld, the case goes back to that department with the time it had left; accepted, to
     # the department the ruling names with a full time limit (cases.dispatching.rule).
     Action.RULE: _move(
-        [S.DISPUTED], S.DISPATCHED, [roles.SUPERVISOR], fields=["department", "appointment_at", "due_at"]
+        [S.DISPUTED],
+        S.DISPATCHED,
+        [roles.SUPERVISOR],
+        fields=["department", "appointment_at", "due_at", "grid_worker"],
     ),
     # 待定位 (issue 23): intake sets the community (and category) of a case that came without one
     # (an SMS, an Open311 client); staff-only, the stage stays, before it is dispatched.
@@ -214,6 +238,19 @@ TRANSITIONS: dict[str, Move] = {
     # Another reporter of the problem rates a completion the first rating already closed: kept as a
     # ReporterRating that counts in satisfaction and moves nothing (cases.services.rate).
     Action.CO_RATE: _move([S.CLOSED], None, [PUBLIC]),
+    # 协办: a handler of a co-handling department records its part (note, photos), once; the stage
+    # stays. The lead department cannot co-handle its own case (roles.co_handles).
+    Action.CONTRIBUTE: _move([S.DISPATCHED, S.HANDLING], None, [roles.HANDLER], co_handlers=True),
+    # A supervisor lets the lead complete without one co-handler's report (staff-only).
+    Action.WAIVE_COHANDLER: _move([S.DISPATCHED, S.HANDLING], None, [roles.SUPERVISOR]),
+    # 指派网格员: the work station's handler (or intake) gives a station's case to a grid worker.
+    Action.ASSIGN_GRID: _move(
+        [S.DISPATCHED, S.HANDLING],
+        None,
+        [roles.HANDLER, roles.INTAKE],
+        own_department=True,
+        fields=["grid_worker"],
+    ),
 }
 
 
@@ -238,11 +275,16 @@ def may(user: Actor, action: str, case: Case | None = None, *, as_public: bool =
     if user is None:
         return (as_public and PUBLIC in move.who) or (not as_public and SYSTEM in move.who)
     user_roles = roles.roles_of(user)
+    if move.grid_worker and roles.GRID_WORKER in user_roles:
+        # A grid worker acts as the handler of their own cases (roles.grid_handles).
+        user_roles = user_roles | {roles.HANDLER}
     allowed = user_roles.intersection(move.who)
     if not allowed:
         return as_public and PUBLIC in move.who
+    if move.co_handlers and allowed == {roles.HANDLER} and case is not None:
+        return roles.co_handles(user, case)
     if move.own_department and allowed == {roles.HANDLER} and case is not None:
-        return roles.handles(user, case.department_id)
+        return roles.handles_case(user, case)
     if allowed == {roles.VOLUNTEER} and case is not None:
         # A volunteer changes only the cases they follow (their desk's, or registered by them); a
         # case found by the resident's phone number is read-only to them (docs/security.md).

@@ -22,11 +22,12 @@ def may_edit(user) -> bool:
 
 
 def may_use(user) -> bool:
-    """Staff who answer from the base or look things up in it: every staff role and volunteers."""
+    """Staff who answer from the base or look things up in it: every staff role (grid workers
+    too, asked in the street) and volunteers."""
     if user is None or not user.is_authenticated:
         return False
     return bool(user.is_superuser) or roles.has_role(
-        user, roles.INTAKE, roles.SUPERVISOR, roles.HANDLER, roles.VOLUNTEER
+        user, roles.INTAKE, roles.SUPERVISOR, roles.HANDLER, roles.GRID_WORKER, roles.VOLUNTEER
     )
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from cases import roles, services
+from cases import grid, roles, services
 from cases.holidays_cn import load_calendar
 from cases.models import (
     AgeBand,
@@ -60,6 +60,16 @@ DEPARTMENTS = [
     ("sanitation", "环卫所", "023-56561004"),
     ("utilities", "水电气服务站", "023-56561005"),
 ]
+# 社区工作站: handling units of one community each (cases.grid); code, name, phone, community.
+STATIONS = [
+    ("zhuzhi-station", "竹枝社区工作站", "023-56563102", "zhuzhi"),
+    ("mingliang-station", "明良社区工作站", "023-56563101", "mingliang"),
+]
+# 网格员 of 竹枝社区工作站 and the buildings each looks after.
+GRID_BUILDINGS = {
+    "grid": ["1栋", "2栋", "3栋"],
+    "grid2": ["4栋", "5栋", "6栋"],
+}
 # One help desk (数字化代办岗) per community, in its activity centre; the desk's phone is the contact
 # for residents without one. The `volunteer` account works at 竹枝社区's.
 DESK_PHONES = {
@@ -77,6 +87,9 @@ ACCOUNTS = [
     ("handler", "李四", roles.HANDLER, "property"),
     ("volunteer", "小王", roles.VOLUNTEER, None),
     ("supervisor", "季秋水", roles.SUPERVISOR, None),
+    ("station", "赵六", roles.HANDLER, "zhuzhi-station"),
+    ("grid", "孙七", roles.GRID_WORKER, "zhuzhi-station"),
+    ("grid2", "周八", roles.GRID_WORKER, "zhuzhi-station"),
 ]
 
 
@@ -108,6 +121,11 @@ def load_reference_data() -> None:
         )
     for code, name, phone in DEPARTMENTS:
         Department.objects.update_or_create(code=code, defaults={"name": name, "phone": phone})
+    for code, name, phone, community in STATIONS:
+        Department.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "phone": phone, "community": Community.objects.get(code=community)},
+        )
     for role in roles.ALL:
         Group.objects.get_or_create(name=role)
     for code, name in COMMUNITIES:
@@ -137,6 +155,10 @@ def load_accounts() -> dict[str, User]:
         )
         users[username] = user
     HelpDesk.objects.get(code=VOLUNTEER_DESK).volunteers.add(users["volunteer"])
+    zhuzhi = Community.objects.get(code="zhuzhi")
+    for username, buildings in GRID_BUILDINGS.items():
+        for building in buildings:
+            grid.assign_building(user=users[username], community=zhuzhi, building_text=building)
     admin, created = User.objects.get_or_create(
         username="admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "管理员"}
     )
@@ -279,6 +301,35 @@ def load_cases(users: dict[str, User]) -> int:
     )
     services.rate(c, score=Score.SATISFIED, comment="修得又快又好", phone_last4="8888")
     _space_out(c, now - timedelta(days=2), 90)
+
+    # The grid level: 竹枝社区工作站's cases go to the grid worker of the building (孙七: 1–3栋),
+    # one with an appointment tomorrow afternoon; and a case led by 市政科 with 城管科 co-handling.
+    station = Department.objects.get(code="zhuzhi-station")
+    c = new("sanitation", "zhuzhi", "竹枝小区3栋楼下", "3栋楼下垃圾桶满了没人清。", "何桂芳", "13800006001")
+    services.accept(c, by=intake)
+    services.dispatch(c, by=intake, department=station)
+    tomorrow = timezone.localtime(now) + timedelta(days=1)
+    services.start(
+        c, by=users["grid"], appointment_at=tomorrow.replace(hour=15, minute=0, second=0, microsecond=0)
+    )
+    c = new("infrastructure", "zhuzhi", "竹枝小区2栋1单元", "2栋1单元门口台阶松动。", "冯建国", "13800006002")
+    services.accept(c, by=intake)
+    services.dispatch(c, by=intake, department=station)
+    c = new(
+        "municipal",
+        "zhuzhi",
+        "竹枝路与滨江路路口",
+        "路口雨水井堵了,井盖上摆满了摊子。",
+        "韩梅",
+        "13800006003",
+    )
+    services.accept(c, by=intake)
+    services.dispatch(
+        c,
+        by=intake,
+        department=Department.objects.get(code="municipal"),
+        co_departments=[Department.objects.get(code="urban")],
+    )
     return Case.objects.count()
 
 

@@ -257,13 +257,25 @@ class DispatchForm(forms.Form):
         empty_label=_("请选择责任部门"),
         error_messages={"required": _("请选择责任部门。"), "invalid_choice": _("请选择责任部门。")},
     )
+    # 协办: optional co-handling departments; the one chosen above leads (主办) and completes.
+    co_departments = forms.ModelMultipleChoiceField(
+        label=_("协办部门(选填)"),
+        queryset=Department.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("协办部门报告各自的办理情况后,主办部门才能办结。主办部门不要勾选。"),
+        error_messages={
+            "invalid_choice": _("请从列表中选择协办部门。"),
+            "invalid_pk_value": _("请从列表中选择协办部门。"),
+        },
+    )
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.listed_item = None
         if case is None:
             return
-        from cases import dispatching
+        from cases import dispatching, grid
 
         item = dispatching.listed_item(case)
         exclude = self.excluded_department(case)
@@ -271,7 +283,10 @@ class DispatchForm(forms.Form):
             item = None
         self.listed_item = item
         field = self.fields["department"]
-        queryset = Department.objects.filter(is_active=True)
+        # The sub-district's departments and the case's own community work station.
+        queryset = grid.departments_for(case)
+        if "co_departments" in self.fields:
+            self.fields["co_departments"].queryset = grid.departments_for(case)
         if exclude is not None:
             queryset = queryset.exclude(pk=exclude)
         if item is not None:
@@ -291,7 +306,9 @@ class DispatchForm(forms.Form):
 
 
 class ReassignForm(DispatchForm):
-    """改派: another department than the one that has the case, and why."""
+    """改派: another department than the one that has the case, and why (the co-handlers stay)."""
+
+    co_departments = None
 
     reason = forms.CharField(
         label=_("改派原因"),
@@ -458,3 +475,113 @@ class RulingForm(forms.Form):
                         "department": cited.department.name,
                         "text": cited.text,
                     }
+
+
+class ContributeForm(forms.Form):
+    """协办: a co-handling department's part, reported once."""
+
+    note = forms.CharField(
+        label=_("协办情况"),
+        help_text=_("写清本部门做了什么。主办部门和督办领导能看到;居民只看到“协办部门已办理”。"),
+        max_length=MAX_DESCRIPTION,
+        error_messages={"required": _("请填写协办情况。")},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    photos = MultipleFileField(label=_("协办照片(选填)"), help_text=_("最多 6 张。"))
+
+
+class WaiveForm(forms.Form):
+    """A supervisor lets the lead complete without one co-handler's report."""
+
+    takes_case = True
+
+    co_handling = forms.ModelChoiceField(
+        label=_("免于报告的协办部门"),
+        queryset=None,
+        empty_label=_("请选择协办部门"),
+        error_messages={
+            "required": _("请选择协办部门。"),
+            "invalid_choice": _("请选择还没有报告的协办部门。"),
+        },
+    )
+    reason = forms.CharField(
+        label=_("免报原因"),
+        max_length=MAX_REASON,
+        error_messages={"required": _("请填写原因。")},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cases.models import CoHandling
+
+        rows = CoHandling.objects.select_related("department").filter(
+            reported_at__isnull=True, waived_at__isnull=True
+        )
+        field = self.fields["co_handling"]
+        field.queryset = rows.filter(case_id=case.pk) if case is not None else rows.none()
+        field.label_from_instance = lambda row: row.department.name
+
+
+class AssignGridForm(forms.Form):
+    """指派网格员: one of the work station's grid workers."""
+
+    takes_case = True
+
+    worker = forms.ModelChoiceField(
+        label=_("网格员"),
+        queryset=None,
+        empty_label=_("请选择网格员"),
+        error_messages={"required": _("请选择网格员。"), "invalid_choice": _("请选择本工作站的网格员。")},
+    )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cases import grid
+
+        field = self.fields["worker"]
+        field.queryset = grid.grid_workers(case.department if case is not None else None)
+        field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+
+class CameraInput(MultipleFileInput):
+    """A photo straight from the phone's back camera (a file chooser elsewhere)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"accept": "image/*", "capture": "environment", **(attrs or {})})
+
+
+class GridCompleteForm(forms.Form):
+    """办理完成 on the grid worker's phone: the key makes a resent form complete the case once."""
+
+    idempotency_key = idempotent.KeyField()
+    explanation = forms.CharField(
+        label=_("办理说明"),
+        help_text=_("居民会在进度页面看到这段话。"),
+        max_length=MAX_DESCRIPTION,
+        error_messages={"required": _("请填写办理说明。")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    before = MultipleFileField(
+        label=_("拍办理前照片"),
+        required=True,
+        widget=CameraInput(),
+        error_messages={"required": _("请上传至少一张办理前的照片。")},
+    )
+    after = MultipleFileField(
+        label=_("拍办理后照片"),
+        required=True,
+        widget=CameraInput(),
+        error_messages={"required": _("请上传至少一张办理后的照片。")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One form per case on the page: the key's element id must still be unique.
+        self.fields[idempotent.FIELD].widget.attrs["id"] = f"id_{self.prefix or 'grid'}-key"
+
+    def add_prefix(self, field_name):
+        # The key keeps its plain name, whatever the form's prefix: web.idempotent reads it so.
+        if field_name == idempotent.FIELD:
+            return field_name
+        return super().add_prefix(field_name)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import access_log, desk, elder, supervision, views, voice
+from . import access_log, desk, elder, grid, supervision, views, voice
 from . import knowledge as kb
 
 app_name = "web"
@@ -44,6 +44,9 @@ urlpatterns = [
     path("staff/knowledge/<int:pk>", kb.staff_entry, name="knowledge_staff_entry"),
     path("staff/knowledge/<int:pk>/edit", kb.edit, name="knowledge_edit"),
     path("staff/knowledge/<int:pk>/answer", kb.answer_at_desk, name="knowledge_answer"),
+    path("grid/", grid.home, name="grid_home"),
+    path("grid/cases/<str:number>/start", grid.start, name="grid_start"),
+    path("grid/cases/<str:number>/complete", grid.complete, name="grid_complete"),
     path("staff/login", views.StaffLoginView.as_view(), name="login"),
     path("staff/logout", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", views.staff_home, name="staff_home"),

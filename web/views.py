@@ -28,8 +28,10 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import (
     access,
     classifying,
+    cohandling,
     dispatching,
     fairness,
+    grid,
     idempotency,
     merging,
     roles,
@@ -56,7 +58,7 @@ from .knowledge_forms import AnswerForm
 
 PAGE_SIZE = 50
 # Roles that may use the staff pages at all; what each may do is decided by cases.workflow.
-STAFF_ROLES = (roles.INTAKE, roles.HANDLER, roles.SUPERVISOR, roles.VOLUNTEER)
+STAFF_ROLES = (roles.INTAKE, roles.HANDLER, roles.SUPERVISOR, roles.VOLUNTEER, roles.GRID_WORKER)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -441,6 +443,7 @@ def staff_home(request):
             "now": timezone.now(),
             "role_names": _role_names(user),
             "may_register": roles.has_role(user, roles.VOLUNTEER, roles.INTAKE),
+            "is_grid_worker": roles.has_role(user, roles.GRID_WORKER),
         },
     )
 
@@ -451,6 +454,7 @@ def _role_names(user) -> list[str]:
         roles.HANDLER: _("部门办理人员"),
         roles.SUPERVISOR: _("督办领导"),
         roles.VOLUNTEER: _("志愿者"),
+        roles.GRID_WORKER: _("网格员"),
     }
     return [label for role, label in labels.items() if roles.has_role(user, role)]
 
@@ -470,7 +474,9 @@ STAFF_ACTIONS = {
     "dispatch": (
         Action.DISPATCH,
         forms.DispatchForm,
-        lambda case, user, data, files: services.dispatch(case, by=user, department=data["department"]),
+        lambda case, user, data, files: services.dispatch(
+            case, by=user, department=data["department"], co_departments=data["co_departments"]
+        ),
     ),
     "locate": (
         Action.LOCATE,
@@ -551,6 +557,25 @@ STAFF_ACTIONS = {
         forms.UnmergeForm,
         lambda case, user, data, files: merging.unmerge(case, by=user, reason=data["reason"]),
     ),
+    "contribute": (
+        Action.CONTRIBUTE,
+        forms.ContributeForm,
+        lambda case, user, data, files: cohandling.contribute(
+            case, by=user, note=data["note"], photo_files=files.getlist("photos")
+        ),
+    ),
+    "waive": (
+        Action.WAIVE_COHANDLER,
+        forms.WaiveForm,
+        lambda case, user, data, files: cohandling.waive(
+            case, by=user, co_handling=data["co_handling"], reason=data["reason"]
+        ),
+    ),
+    "grid": (
+        Action.ASSIGN_GRID,
+        forms.AssignGridForm,
+        lambda case, user, data, files: grid.assign(case, by=user, worker=data["worker"]),
+    ),
     "return": (
         Action.RETURN,
         forms.ReturnForm,
@@ -595,6 +620,9 @@ DONE_MESSAGES = {
     "rule": gettext_lazy("已裁定。"),
     "merge": gettext_lazy("已并单:此诉求随所合并的诉求办理。"),
     "unmerge": gettext_lazy("已拆分:此诉求恢复单独办理。"),
+    "contribute": gettext_lazy("已报告协办情况,主办部门会看到。"),
+    "waive": gettext_lazy("已免除该协办部门的报告。"),
+    "grid": gettext_lazy("已指派网格员。"),
     "return": gettext_lazy("已退回受理员。"),
     "start": gettext_lazy("已开始办理。"),
     "appointment": gettext_lazy("预约时间已更新。"),
@@ -640,6 +668,14 @@ def _form_kwargs(form_class, case) -> dict:
     return {"case": case} if getattr(form_class, "takes_case", False) else {}
 
 
+# Forms that make sense only for some cases, whoever may make the move: a grid worker only for a
+# community work station's case, a waiver only while a co-handler has not reported.
+OFFERED = {
+    "grid": lambda case: grid.is_station(case.department),
+    "waive": lambda case: bool(cohandling.unsettled(case)),
+}
+
+
 def _available_actions(user, case) -> list[str]:
     """The moves this user may make on this case now (asked of the workflow), in workflow order.
     The 不合理诉求 forms only when they can succeed: a mark when none is pending or signed off, a
@@ -651,7 +687,11 @@ def _available_actions(user, case) -> list[str]:
             allowed.discard(Action.MARK_UNREASONABLE)
         if pending is None or pending.marked_by_id == user.pk:
             allowed -= {Action.SIGN_OFF, Action.DECLINE_SIGN_OFF}
-    return [slug for slug, (action, _form, _call) in STAFF_ACTIONS.items() if action in allowed]
+    return [
+        slug
+        for slug, (action, _form, _call) in STAFF_ACTIONS.items()
+        if action in allowed and OFFERED.get(slug, lambda case: True)(case)
+    ]
 
 
 def _initial(request, case, slug: str) -> dict:
@@ -713,6 +753,7 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
         "photos": case.attachments.filter(kind=Attachment.Kind.PHOTO),
         "resolutions": case.resolutions.prefetch_related("attachments"),
         "ratings": case.ratings.all(),
+        "co_handlings": cohandling.co_handlings(case).prefetch_related("attachments"),
         "action_forms": action_forms,
         "templates": _templates(request, case, available),
         "problem": problem,

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from cases import workflow
 from cases.errors import Conflict, InvalidMove, NotAllowed
-from cases.models import Case, CaseEvent, Department, HelpDesk, State
+from cases.models import Case, CaseEvent, CoHandling, Department, HelpDesk, State
 from cases.workflow import Action
 
 ALL_STATES = [s.value for s in State]
@@ -57,6 +57,9 @@ EXPECTED_MOVES = {
     "unmerge": ({"merged"}, None),
     "co_report": ({"submitted", "accepted", "dispatched", "handling", "disputed", "completed"}, None),
     "co_rate": ({"closed"}, None),
+    "contribute": ({"dispatched", "handling"}, None),
+    "waive_cohandler": ({"dispatched", "handling"}, None),
+    "assign_grid": ({"dispatched", "handling"}, None),
 }
 # Moves whose target is the stage the case had before it was merged.
 RESTORING = {"unmerge": "accepted"}
@@ -90,6 +93,10 @@ EXPECTED_WHO = {
     "unmerge": {"intake"},
     "co_report": {"public", "anonymous_public"},
     "co_rate": {"public", "anonymous_public"},
+    # other_handler (城管科) is a co-handling department of the case (see _prepare).
+    "contribute": {"other_handler"},
+    "waive_cohandler": {"supervisor"},
+    "assign_grid": {"handler", "intake"},
 }
 ACTORS = [
     "intake",
@@ -130,6 +137,12 @@ def _extra(action: str) -> dict:
     return {}
 
 
+def _prepare(action: str, case: Case) -> None:
+    """What a move needs besides the case's stage: 协办 needs 城管科 as a co-handling department."""
+    if action == "contribute":
+        CoHandling.objects.create(case=case, department=Department.objects.get(code="urban"), assigned_at=NOW)
+
+
 def _snapshot(case: Case) -> tuple:
     fresh = Case.objects.get(pk=case.pk)
     return fresh.state, fresh.version, fresh.department_id, fresh.updated_at, fresh.events.count()
@@ -148,6 +161,7 @@ def test_the_table_has_exactly_the_moves_workflow_md_describes():
 def test_every_action_from_every_state(action, state, staff, make_case, property_dept):
     sources, target = EXPECTED_MOVES[action]
     case = make_case(state, department=property_dept)
+    _prepare(action, case)
     by, as_public = _first_allowed(action, staff)
     before = _snapshot(case)
 
@@ -189,6 +203,7 @@ def test_who_may_make_each_move(action, actor, staff, make_case, property_dept):
     by, as_public = _who(actor, staff)
     # A volunteer's moves are on the cases they follow: here, one they registered.
     case = make_case(state, department=property_dept, submitted_by=staff["volunteer"])
+    _prepare(action, case)
     before = _snapshot(case)
     if actor in EXPECTED_WHO[action]:
         workflow.transition(case, action, by=by, as_public=as_public, **_extra(action))
@@ -309,6 +324,7 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "appoint",
         "ask_extension",
         "dispute",
+        "assign_grid",
     ]
     assert workflow.allowed_actions(staff["other_handler"], dispatched) == []
     assert workflow.allowed_actions(staff["intake"], dispatched) == [
@@ -317,6 +333,7 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "classify",
         "mark_unreasonable",
         "merge",
+        "assign_grid",
     ]
     assert workflow.allowed_actions(staff["supervisor"], dispatched) == [
         "extend",
@@ -324,6 +341,7 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "escalate",
         "sign_off",
         "decline_sign_off",
+        "waive_cohandler",
     ]
     completed = make_case("completed", department=property_dept, submitted_by=staff["volunteer"])
     assert workflow.allowed_actions(None, completed, as_public=True) == ["rate", "reopen", "co_report"]

@@ -102,6 +102,7 @@ def _build(media_dir) -> dict:
         "hy": _user("matrix-handler-urban", roles.HANDLER, department="urban"),
         "sup": demo["supervisor"],
         "admin": demo["admin"],
+        "grid": demo["grid"],
     }
     # The cases are registered by a colleague at the same desk, so that `vol_desk` reaches them
     # through the desk rule alone, not as their submitter.
@@ -122,6 +123,30 @@ def _build(media_dir) -> dict:
         if state == "dispatched":
             extra = {"photo_files": [jpeg("home.jpg")], "voice_file": voice_file("wav")}
         cases[state] = case_in(state, demo_users, **resident, **extra)
+    # 主办 / 协办: a handling case led by 物业科 with 城管科 (`hy`'s department) co-handling.
+    from cases import services
+
+    co_handled = case_in("accepted", demo_users, **resident)
+    services.dispatch(
+        co_handled,
+        by=demo["intake"],
+        department=Department.objects.get(code="property"),
+        co_departments=[Department.objects.get(code="urban")],
+    )
+    services.start(co_handled, by=demo["handler"])
+    cases["co_handled"] = co_handled
+    # The grid level: a case of the resident dispatched to 竹枝社区工作站, which goes to the grid
+    # worker of 3栋 (`grid`); started, so that it may be completed.
+    station_case = case_in("accepted", demo_users, **resident)
+    services.dispatch(
+        station_case, by=demo["intake"], department=Department.objects.get(code="zhuzhi-station")
+    )
+    assert station_case.grid_worker == demo["grid"]
+    cases["grid"] = station_case
+    started = case_in("accepted", demo_users, **resident)
+    services.dispatch(started, by=demo["intake"], department=Department.objects.get(code="zhuzhi-station"))
+    services.start(started, by=demo["grid"])
+    cases["grid_handling"] = started
     # 并单 (issue 21): a case merged into the accepted one, for 拆分.
     cases["merged"] = case_in("accepted", demo_users, **resident)
     merging.merge(cases["merged"], into=cases["accepted"], by=demo["intake"])
@@ -154,6 +179,8 @@ def _build(media_dir) -> dict:
             "dispute": str(cases["disputed"].disputes.get().pk),
             # Another open case (the accepted one), for merging {case} into.
             "open_case": cases["accepted"].number,
+            "co_handling": str(co_handled.co_handlings.get().pk),
+            "grid2_pk": str(demo["grid2"].pk),
             "category_pk": str(Category.objects.get(code="infrastructure").pk),
             "community_pk": str(Community.objects.get(code="zhuzhi").pk),
             "department_pk": str(Department.objects.get(code="property").pk),
@@ -248,7 +275,7 @@ def perform(world, op: dict, role: str, *, missing: bool = False):
         return client.delete(path, **headers), path
     data = _fill_data(op.get("form", {}), values)
     for name in op.get("files", []):
-        data[name] = jpeg(f"{name}.jpg")
+        data[_fill(name, values)] = jpeg(f"{name}.jpg")
     return client.post(path, data, **headers), path
 
 
@@ -428,6 +455,6 @@ def test_the_docs_show_the_matrix():
 
 
 def test_the_matrix_is_big_enough_to_mean_something():
-    assert len(ROLES) == 10
+    assert len(ROLES) == 11
     assert len(CELLS) >= 800
     assert len(HIDDEN) >= 150

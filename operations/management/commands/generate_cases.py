@@ -215,7 +215,7 @@ class Command(BaseCommand):
     def _reference(self):
         self.categories = list(Category.objects.filter(is_active=True))
         self.communities = list(Community.objects.filter(is_active=True))
-        departments = {d.code: d for d in Department.objects.filter(is_active=True)}
+        departments = {d.code: d for d in Department.objects.filter(is_active=True, community__isnull=True)}
         if not (self.categories and self.communities and departments):
             raise CommandError("Needs at least one active category, community and department.")
         fallback = next(iter(departments.values()))
