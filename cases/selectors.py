@@ -3,14 +3,14 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import roles, workflow
 from .access import visible_cases
-from .models import OPEN_STATES, UNCLOSED_STATES, Attachment, Case, CaseEvent, Resolution, State
+from .models import OPEN_STATES, UNCLOSED_STATES, Attachment, Case, CaseEvent, InfoRequest, Resolution, State
 from .validation import mask_name
 from .workflow import Action
 
@@ -67,6 +67,8 @@ class StageView:
     reached: bool
     current: bool
     at: datetime | None = None
+    # 待补充: the stage waits for the resident's answer to a question (cases.moreinfo).
+    waiting: bool = False
     actor: str = ""
     note: str = ""
 
@@ -84,6 +86,8 @@ class Progress:
     masked_name: str = ""
     # Every event, staff-only ones (follow-up calls, escalations) included: for staff pages only.
     all_events: list[CaseEvent] = field(default_factory=list)
+    # 补充材料: the question waiting for the resident's answer (待补充), if any.
+    info_request: InfoRequest | None = None
 
     @property
     def can_rate(self) -> bool:
@@ -133,6 +137,7 @@ def public_progress(case: Case) -> Progress:
             if key == "dispatched" and workflow.is_disputed(case):
                 view.label = _("正在确认责任部门")
                 view.actor = ""
+        view.waiting = view.current and workflow.is_waiting_for_info(case)
         stages.append(view)
     resolution = None
     before: list[Attachment] = []
@@ -154,6 +159,11 @@ def public_progress(case: Case) -> Progress:
         after_photos=after,
         rejected_reason=rejected.public_note if rejected and workflow.is_rejected(case) else "",
         masked_name=mask_name(case.name),
+        info_request=(
+            case.info_requests.filter(status=InfoRequest.Status.PENDING).first()
+            if workflow.is_waiting_for_info(case)
+            else None
+        ),
     )
 
 
@@ -172,7 +182,19 @@ def queue(user) -> QuerySet[Case]:
         states = UNCLOSED_STATES
     else:
         return qs.none()
-    return qs.filter(state__in=states).order_by("submitted_at", "id")
+    from . import moreinfo
+
+    # 补充材料: an answer goes back to the queue of the person who asked (a badge 已补充), also when
+    # the case's stage is not one their role's queue lists; 待决定 when the time to answer has passed.
+    return (
+        qs.annotate(
+            info_answered=moreinfo.answered_since_last_move(),
+            info_answered_to_me=moreinfo.answered_since_last_move(asked_by=user),
+            info_flagged=moreinfo.flagged(),
+        )
+        .filter(Q(state__in=states) | Q(info_answered_to_me=True, state__in=OPEN_STATES))
+        .order_by("submitted_at", "id")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,6 +263,10 @@ def plain_progress(progress: Progress, now: datetime | None = None) -> str:
     if workflow.is_rejected(case):
         return _("您的诉求没有被受理,原因是:%(reason)s") % {"reason": progress.rejected_reason}
     stage = progress.stage
+    if progress.info_request is not None:
+        return _("工作人员需要您补充:%(question)s。请直接回复短信,或在本页面、社区代办岗补充。") % {
+            "question": progress.info_request.question
+        }
     if workflow.is_disputed(case):
         return _("正在确认负责您诉求的部门,确认后会尽快安排办理。")
     if stage == "submitted":

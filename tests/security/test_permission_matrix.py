@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from api.auth import digest
 from api.models import ApiToken
-from cases import roles, supervision
+from cases import moreinfo, roles, supervision
 from cases.models import (
     Attachment,
     Case,
@@ -32,6 +32,7 @@ from cases.models import (
     Community,
     Department,
     HelpDesk,
+    InfoRequest,
     PersonalDataAccess,
     StaffProfile,
 )
@@ -116,6 +117,10 @@ def _build(media_dir) -> dict:
             extra = {"photo_files": [jpeg("home.jpg")], "voice_file": voice_file("wav")}
         cases[state] = case_in(state, demo_users, **resident, **extra)
     dispatched, handling, completed = cases["dispatched"], cases["handling"], cases["completed"]
+    # 补充材料: a dispatched case waiting for the resident's answer, past the time to answer.
+    cases["asked"] = case_in("dispatched", demo_users, **resident)
+    moreinfo.ask(cases["asked"], by=demo["handler"], question="请说明漏水的房间。")
+    InfoRequest.objects.filter(case=cases["asked"]).update(decide_at=timezone.now() - timedelta(hours=1))
     extension = supervision.request_extension(
         handling, by=demo["handler"], reason="需要采购配件。", new_due_at=timezone.now() + timedelta(days=20)
     )
