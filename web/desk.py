@@ -102,6 +102,7 @@ def submit(request):
                 phone=data["phone"],
                 age_band=data["age_band"] or "",
                 photo_files=request.FILES.getlist("photos"),
+                voice_file=request.FILES.get("voice"),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
