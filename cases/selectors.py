@@ -31,6 +31,8 @@ _ENTERS: dict[str, str] = {
     Action.SUBMIT: "submitted",
     Action.ACCEPT: "accepted",
     Action.REJECT: "accepted",
+    # 补充材料 not given in time: closed as 不予受理, shown (with the reason) where a rejection is.
+    Action.CLOSE_NO_INFO: "accepted",
     Action.DISPATCH: "dispatched",
     Action.REASSIGN: "dispatched",
     Action.DISPUTE: "dispatched",

@@ -177,6 +177,9 @@ def test_no_answer_one_reminder_then_the_asking_person_decides(users, dispatched
         moreinfo.close_without(case, by=users["handler"], reason="多次联系居民未补充")
     case = fresh(case)
     assert workflow.is_rejected(case) and not workflow.is_waiting_for_info(case)
+    progress = selectors.public_progress(case)
+    assert "多次联系居民未补充" in progress.rejected_reason
+    assert "多次联系居民未补充" in selectors.plain_progress(progress)
     assert case.info_requests.get().status == InfoRequest.Status.CLOSED
     assert "不予办理" in sms_to_resident(case)[-1]
     actions = list(case.events.values_list("action", flat=True))
