@@ -86,6 +86,7 @@ def progress_data(progress: Progress) -> dict:
         "rejected_reason": progress.rejected_reason,
         "resident": progress.masked_name,
         "can_rate": progress.can_rate,
+        "info_question": progress.info_request.question if progress.info_request is not None else None,
         "stages": [
             {
                 "key": s.key,

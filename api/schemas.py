@@ -155,6 +155,9 @@ class ProgressOut(Schema):
     rejected_reason: str
     resident: str = Field(description="the resident's masked name, e.g. 张**")
     can_rate: bool
+    info_question: str | None = Field(
+        None, description="待补充: what staff asked the resident for; the time limit pauses until the answer"
+    )
     stages: list[StageOut]
     events: list[EventOut]
     resolution: ResolutionOut | None
