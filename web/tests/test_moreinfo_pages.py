@@ -78,3 +78,20 @@ def test_a_volunteer_adds_the_answer_at_the_desk(client, users, media):
     assert done.status_code == 302
     request = fresh(case).info_requests.get()
     assert request.answered_via == InfoRequest.Via.DESK and request.answered_by == users["volunteer"]
+
+
+def test_a_signed_in_resident_answers_without_the_digits(client, users):
+    case = case_in("dispatched", users)
+    moreinfo.ask(case, by=users["handler"], question="漏水的是哪一个房间?")
+    session = client.session
+    session["resident_phone"] = case.phone
+    session.save()
+    page = text(client.get("/me/"))
+    assert "漏水的是哪一个房间?" in page
+    empty = client.post(f"/me/cases/{case.number}/info", {f"{case.number}-info-text": ""})
+    assert empty.status_code == 400 and "请填写需要补充的内容" in text(empty)
+    done = client.post(f"/me/cases/{case.number}/info", {f"{case.number}-info-text": "厨房"})
+    assert done.status_code == 302
+    assert fresh(case).info_requests.get().answer == "厨房"
+    again = client.post(f"/me/cases/{case.number}/info", {f"{case.number}-info-text": "厨房"})
+    assert again.status_code == 409
