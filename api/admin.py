@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken
+from .models import ApiToken, Open311Client
 
 
 @admin.register(ApiToken)
@@ -35,4 +35,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Open311Client)
+class Open311ClientAdmin(admin.ModelAdmin):
+    """Trusted Open311 clients: made with `manage.py open311_client <name>` (the key is shown once);
+    here they are listed and switched off."""
+
+    list_display = ("name", "is_active", "created_at", "last_used_at")
+    list_filter = ("is_active",)
+    fields = ("name", "is_active", "created_at", "last_used_at")
+    readonly_fields = ("name", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
         return False

@@ -45,3 +45,22 @@ class ApiToken(models.Model):
             and self.user.is_active
             and self.auth_hash == self.user.get_session_auth_hash()
         )
+
+
+class Open311Client(models.Model):
+    """A trusted Open311 client (a 12345 hotline platform, a FixMyStreet installation): its `api_key`
+    lets its requests past the per-address submission limit. Only the key's SHA-256 is stored; make
+    one with `manage.py open311_client <name>`, which prints the key once. Deactivate it here."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Open311 客户端")
+        verbose_name_plural = _("Open311 客户端")
+
+    def __str__(self) -> str:
+        return self.name

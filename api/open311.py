@@ -5,10 +5,18 @@ The format is the resource's suffix (.xml or .json); any other suffix is a 404.
 
 Choices this implementation makes, as the spec allows:
 - One jurisdiction: jurisdiction_id is accepted and ignored.
-- No API key: POST requests is open like the public submission form; an api_key argument is
-  accepted and ignored (discovery's key_service says so).
-- Every case needs a community: service definitions carry a required singlevaluelist attribute
-  "community" (attribute[community]=<code>); an optional "age_band" attribute is accepted too.
+- No API key needed: POST requests is open like the public submission form. A trusted client
+  (api.models.Open311Client, made with `manage.py open311_client`) sends its api_key and is not
+  held to the per-address limits; any other key is ignored (the request is treated as anyone's).
+- The community: service definitions carry an optional singlevaluelist attribute "community"
+  (attribute[community]=<code>; a wrong code is a 400). Without it the community is found from
+  address_string (community names and aliases) or lat/long (boundary, else the nearest centre),
+  cases.locating; otherwise the case is created 待定位 (to be located) for intake: a missing
+  community is never refused. An optional "age_band" attribute is accepted too.
+- A contact: phone, or (as FixMyStreet sends) an email address alone.
+- The FixMyStreet extension GET servicerequestupdates lists the public events of every case in a
+  time window (update_id, service_request_id, status, updated_datetime, description: the public
+  note only, media_url: the completion's "after" photo); nothing personal.
 - Names are Chinese order: the case's name is last_name + first_name.
 - An optional Idempotency-Key header makes POST requests safe to retry, as on the JSON API: the
   same key and form answer 200 with the same service_request_id (and Idempotent-Replayed: true),
@@ -37,7 +45,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from cases import submission
+from cases import locating, submission
 from cases.errors import CaseNotFound, InvalidKey, KeyReused
 from cases.models import OPEN_STATES, AgeBand, Attachment, Case, CaseEvent, Category, Community, State
 from cases.validation import has_control_characters
@@ -46,6 +54,8 @@ from security import bounds, ratelimit
 from security.responses import reason, retry_sentence
 
 from . import idempotency_header
+from .auth import LAST_USED_RESOLUTION, digest
+from .models import Open311Client
 from .presenters import absolute
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -67,6 +77,7 @@ _ITEM_TAG = {
     "formats": "format",
     "service_requests": "request",
     "errors": "error",
+    "service_request_updates": "request_update",
 }
 # Our field names in the spec's words, for error descriptions.
 _OPEN311_FIELD = {
@@ -75,6 +86,7 @@ _OPEN311_FIELD = {
     "age_band": "attribute[age_band]",
     "address": "address_string",
     "name": "last_name/first_name",
+    "lat": "lat/long",
 }
 
 
@@ -195,7 +207,9 @@ def discovery(request, fmt: str):
         {
             "changeset": CHANGESET,
             "contact": _("%(site)s,民生诉求平台。") % {"site": absolute("/")},
-            "key_service": _("提交诉求不需要 API 密钥(api_key 参数会被忽略)。"),
+            "key_service": _(
+                "提交诉求不需要 API 密钥;受信任的对接系统可向街道申请 api_key,免受按地址的提交频率限制。"
+            ),
             "endpoints": [
                 {
                     "specification": SPECIFICATION,
@@ -248,10 +262,12 @@ def service_definition(request, fmt: str, service_code: str):
                 "variable": True,
                 "code": "community",
                 "datatype": "singlevaluelist",
-                "required": True,
+                "required": False,
                 "datatype_description": None,
                 "order": 1,
-                "description": _("所在社区"),
+                "description": _(
+                    "所在社区(可不填:按 address_string 或 lat/long 确定,确定不了的由受理员定位)"
+                ),
                 "values": communities,
             },
             {
@@ -284,9 +300,33 @@ def refused(request, refusal, fmt: str, **kwargs) -> HttpResponse:
     return response
 
 
+def trusted_client(request) -> Open311Client | None:
+    """The trusted client whose api_key the request carries, or None. A key that is not an active
+    client's counts as none, as before there were keys (clients that always send one keep working)."""
+    if not hasattr(request, "_open311_client"):
+        raw = (request.POST.get("api_key") if request.method == "POST" else None) or request.GET.get(
+            "api_key"
+        )
+        raw = (raw or "").strip()
+        client = None
+        if raw:
+            client = Open311Client.objects.filter(key_hash=digest(raw[:200]), is_active=True).first()
+        if client is not None:
+            now = timezone.now()
+            if client.last_used_at is None or now - client.last_used_at >= LAST_USED_RESOLUTION:
+                Open311Client.objects.filter(pk=client.pk).update(last_used_at=now)
+        request._open311_client = client
+    return request._open311_client
+
+
+def _trusted(request) -> bool:
+    """For the rate limits: a trusted client's requests are not counted."""
+    return trusted_client(request) is not None
+
+
 @open311_view("GET", "POST")
 @ratelimit.limit("lookup", methods=["GET", "HEAD"], respond=refused)
-@ratelimit.limit("submit", methods=["POST"], respond=refused)
+@ratelimit.limit("submit", methods=["POST"], respond=refused, exempt=_trusted)
 def requests(request, fmt: str):
     if request.method == "POST":
         return _create_request(request, fmt)
@@ -326,6 +366,7 @@ def _coordinate(raw: str, name: str, limit: int) -> Decimal:
 
 def _create_request(request, fmt: str) -> HttpResponse:
     form = request.POST
+    client = trusted_client(request)
     try:
         key = idempotency_header.idempotency_key(request)
     except InvalidKey as exc:
@@ -346,10 +387,8 @@ def _create_request(request, fmt: str) -> HttpResponse:
     community = None
     if community_code:
         community = Community.objects.filter(code=community_code, is_active=True).first()
-    if not community_code:
-        problems.append(_("缺少必填属性 attribute[community](所在社区代码,见服务定义)。"))
-    elif community is None:
-        problems.append(_("attribute[community] 的取值“%(code)s”无效。") % {"code": community_code[:32]})
+        if community is None:
+            problems.append(_("attribute[community] 的取值“%(code)s”无效。") % {"code": community_code[:32]})
     lat = long = None
     if arg("lat") or arg("long"):
         if not (arg("lat") and arg("long")):
@@ -370,12 +409,23 @@ def _create_request(request, fmt: str) -> HttpResponse:
             problems.append(_("email 格式不正确。"))
     if problems:
         raise Open311Error(400, *problems)
+    # Without our community code: from the address's names and aliases, else the position; else
+    # the case is to be located by intake (待定位), never refused for it.
+    to_locate = False
+    if community is None:
+        community = locating.find(address=arg("address_string"), lat=lat, long=long)
+        to_locate = community is None
+    scope = (
+        f"open311:client:{client.pk}" if client is not None else idempotency_header.scope_of(None, "open311")
+    )
 
     try:
         case, replayed = submission.submit(
-            key=idempotency_header.claim(request, key, idempotency_header.scope_of(None, "open311")),
+            key=idempotency_header.claim(request, key, scope),
             category=category,
             community=community,
+            to_locate=to_locate,
+            email_for_phone=True,
             address=address,
             description=form.get("description") or "",
             name=arg("last_name") + arg("first_name"),
@@ -574,3 +624,56 @@ def _request_data(case: dict, notices: dict | None = None, tz=None) -> dict:
 def _notices() -> dict:
     """The service notice of each state, in the active language (translated once per response)."""
     return {state: _("当前状态:%(state)s") % {"state": label} for state, label in State.choices}
+
+
+# ---------------------------------------------------------------------------------------------
+# FixMyStreet's extension: GET servicerequestupdates
+
+
+@open311_view("GET")
+@ratelimit.limit("lookup", respond=refused, exempt=_trusted)
+def request_updates(request, fmt: str):
+    """The public events of every case between start_date and end_date (both, or neither: the last
+    24 hours), oldest first, at most MAX_REQUESTS: a FixMyStreet installation pulls these to update
+    its reports. Only public events, and of them only the public note and the completion photo."""
+
+    def arg(name: str) -> str:
+        return (request.GET.get(name) or "").strip()
+
+    if bool(arg("start_date")) != bool(arg("end_date")):
+        raise Open311Error(400, _("start_date 和 end_date 必须同时提供。"))
+    if arg("start_date"):
+        start = _when(arg("start_date"), "start_date")
+        end = _when(arg("end_date"), "end_date", end=True)
+    else:
+        end = timezone.now()
+        start = end - timedelta(days=1)
+    if end < start:
+        raise Open311Error(400, _("end_date 不能早于 start_date。"))
+    if end - start > DEFAULT_SPAN:
+        raise Open311Error(400, _("start_date 与 end_date 之间不能超过 90 天。"))
+    after_photo = (
+        Attachment.objects.filter(resolution__event=OuterRef("pk"), kind=Attachment.Kind.AFTER)
+        .order_by("id")
+        .values("id")[:1]
+    )
+    events = (
+        CaseEvent.objects.filter(is_public=True, at__gte=start, at__lte=end)
+        .exclude(action="submit")
+        .annotate(photo=Subquery(after_photo))
+        .order_by("at", "id")
+        .values("pk", "case__number", "to_state", "at", "public_note", "photo")[:MAX_REQUESTS]
+    )
+    tz = timezone.get_current_timezone()
+    data = [
+        {
+            "update_id": str(event["pk"]),
+            "service_request_id": event["case__number"],
+            "status": "open" if event["to_state"] in OPEN_STATES else "closed",
+            "updated_datetime": _w3c(event["at"], tz),
+            "description": event["public_note"],
+            "media_url": absolute(f"/media/attachments/{event['photo']}/full") if event["photo"] else "",
+        }
+        for event in events
+    ]
+    return render(fmt, "service_request_updates", data)

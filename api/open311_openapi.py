@@ -181,7 +181,8 @@ NEW_REQUEST = {
         "service_code": {"type": "string", "description": "see GET /services.json"},
         "attribute[community]": {
             "type": "string",
-            "description": "required by every service: the community's code (see the service definition)",
+            "description": "the community's code (see the service definition); without it the community is "
+            "found from address_string or lat/long, else the case is to be located by intake",
         },
         "attribute[age_band]": {"enum": ["", "under_60", "60_plus"]},
         "address_string": {"type": "string", "description": "详细地址 (or give lat and long)"},
@@ -190,10 +191,13 @@ NEW_REQUEST = {
         "description": {"type": "string"},
         "first_name": {"type": "string"},
         "last_name": {"type": "string"},
-        "phone": {"type": "string"},
+        "phone": {"type": "string", "description": "phone, or email alone: one of the two"},
         "email": {"type": "string"},
         "jurisdiction_id": {"type": "string", "description": "accepted and ignored (one jurisdiction)"},
-        "api_key": {"type": "string", "description": "accepted and ignored (no key needed)"},
+        "api_key": {
+            "type": "string",
+            "description": "a trusted client's key (not held to the per-address limit); any other is ignored",
+        },
         "device_id": {"type": "string"},
         "account_id": {"type": "string"},
     },
@@ -245,6 +249,25 @@ LIST_PARAMETERS = [
     _query("page_size", f"at most {MAX_REQUESTS} (more is cut to {MAX_REQUESTS})", PAGE),
     _query("jurisdiction_id", "accepted and ignored", {"type": "string"}),
 ]
+REQUEST_UPDATE = {
+    "type": "object",
+    "description": "A public event of a case (FixMyStreet's extension): no personal data.",
+    "required": ["update_id", "service_request_id", "status", "updated_datetime", "description", "media_url"],
+    "properties": {
+        "update_id": {"type": "string"},
+        "service_request_id": {"type": "string", "description": "诉求编号"},
+        "status": {"enum": ["open", "closed"]},
+        "updated_datetime": {"type": "string", "format": "date-time"},
+        "description": {"type": "string", "description": "the event's public note"},
+        "media_url": {"type": "string", "description": "the completion's after photo, or empty"},
+    },
+}
+UPDATE_PARAMETERS = [
+    _query("start_date", "W3C date-time (or a date); with end_date (neither: the last 24 hours)", WHEN),
+    _query("end_date", "W3C date-time (or a date, to its end); at most 90 days after start_date", WHEN),
+    _query("jurisdiction_id", "accepted and ignored", {"type": "string"}),
+    _query("api_key", "a trusted client's key (not held to the per-address limit)", {"type": "string"}),
+]
 CODE_PARAMETER = {"name": "service_code", "in": "path", "required": True, "schema": {"type": "string"}}
 ID_PARAMETER = {
     "name": "service_request_id",
@@ -283,7 +306,7 @@ def _paths() -> dict:
         paths[f"/services/{{service_code}}.{fmt}"] = {
             "get": {
                 "tags": tag,
-                "summary": "A service's definition: its attributes (community is required)",
+                "summary": "A service's definition: its attributes (community, age band)",
                 "parameters": [CODE_PARAMETER],
                 "responses": {
                     "200": ok(SERVICE_DEFINITION, "the definition"),
@@ -305,7 +328,7 @@ def _paths() -> dict:
             },
             "post": {
                 "tags": tag,
-                "summary": "Submit a request (form-encoded; no API key)",
+                "summary": "Submit a request (form-encoded; no API key needed)",
                 "requestBody": {
                     "required": True,
                     "content": {"application/x-www-form-urlencoded": {"schema": NEW_REQUEST}},
@@ -327,6 +350,20 @@ def _paths() -> dict:
                     "200": ok({**SERVICE_REQUEST_LIST, "maxItems": 1}, "a list with the one request"),
                     "400": errors("an id with control characters"),
                     "404": errors("no such request"),
+                    "429": errors("too many lookups from this address: see Retry-After"),
+                },
+            }
+        }
+        paths[f"/servicerequestupdates.{fmt}"] = {
+            "get": {
+                "tags": tag,
+                "summary": "Public updates of every request in a window, oldest first (FixMyStreet)",
+                "parameters": UPDATE_PARAMETERS,
+                "responses": {
+                    "200": ok(
+                        {"type": "array", "items": REQUEST_UPDATE, "maxItems": MAX_REQUESTS}, "the updates"
+                    ),
+                    "400": errors("a bad argument"),
                     "429": errors("too many lookups from this address: see Retry-After"),
                 },
             }

@@ -100,6 +100,7 @@ def progress_data(progress: Progress) -> dict:
         "can_rate": progress.can_rate,
         # 并单: the number of the case this one is handled with, and nothing else of it.
         "merged_into": progress.parent.case.number if progress.parent is not None else None,
+        "info_question": progress.info_request.question if progress.info_request is not None else None,
         "stages": [
             {
                 "key": s.key,

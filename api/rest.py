@@ -292,7 +292,8 @@ def list_departments(request):
 
 
 # ---------------------------------------------------------------------------------------------
-# Submitting a case: one operation, JSON or multipart (with photos), chosen by the Content-Type.
+# Submitting a case: one operation, JSON or multipart (with photos and a voice note), chosen by the
+# Content-Type.
 
 _SUBMIT_SCHEMA = SubmitIn.model_json_schema()
 _SUBMIT_MULTIPART_SCHEMA = {
@@ -304,6 +305,12 @@ _SUBMIT_MULTIPART_SCHEMA = {
             "type": "array",
             "items": {"type": "string", "format": "binary"},
             "description": "现场照片, JPEG/PNG/WebP, at most 6",
+        },
+        "voice": {
+            "type": "string",
+            "format": "binary",
+            "description": "语音留言: one recording (WAV, Ogg/Opus, WebM or MP4/M4A, at most "
+            "MINSHENG_MAX_VOICE_SECONDS); with it the description may be empty",
         },
     },
 }
@@ -332,7 +339,8 @@ _SUBMIT_BODY = {
 }
 
 
-def _submit_input(request, schema=SubmitIn) -> tuple[SubmitIn, list]:
+def _submit_input(request, schema=SubmitIn) -> tuple[SubmitIn, list, object]:
+    """The fields, the photos and the voice note (None: none) of a submission."""
     content_type = request.content_type
     if content_type == "application/json":
         if not bounds.json_depth(request.body):
@@ -344,16 +352,21 @@ def _submit_input(request, schema=SubmitIn) -> tuple[SubmitIn, list]:
         if not isinstance(data, dict):
             raise HttpError(400, "not an object")
         photos: list = []
+        voice = None
     elif content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         data = request.POST.dict()
-        extra_files = set(request.FILES) - {"photos"}
+        extra_files = set(request.FILES) - {"photos", "voice"}
         if extra_files:
             raise DjangoValidationError({name: [_("不支持此字段。")] for name in sorted(extra_files)})
         photos = request.FILES.getlist("photos")
+        voices = request.FILES.getlist("voice")
+        if len(voices) > 1:
+            raise DjangoValidationError({"voice": [_("只能上传一段语音留言。")]})
+        voice = voices[0] if voices else None
     else:
         raise HttpError(415, _("请以 application/json 或 multipart/form-data 提交。"))
     try:
-        return schema.model_validate(data), photos
+        return schema.model_validate(data), photos, voice
     except pydantic.ValidationError as exc:
         raise DjangoValidationError(pydantic_errors(exc.errors())) from exc
 
@@ -378,7 +391,7 @@ def _has_token(request) -> bool:
     },
     openapi_extra=_SUBMIT_BODY,
     tags=["cases"],
-    summary="Submit a case (JSON, or multipart/form-data with photos)",
+    summary="Submit a case (JSON, or multipart/form-data with photos and a voice note)",
 )
 @limit("submit", methods=["POST"], respond=refusals.json, exempt=lambda request: _has_token(request))
 def submit_case(request, response: HttpResponse):
@@ -386,13 +399,14 @@ def submit_case(request, response: HttpResponse):
     (api.desk: consent, desk, channel). An optional Idempotency-Key makes retries safe."""
     by = desk.submitter(request)
     key = idempotency_header.idempotency_key(request)
-    data, photos = _submit_input(request, desk.OnBehalfIn if by is not None else SubmitIn)
+    data, photos, voice = _submit_input(request, desk.OnBehalfIn if by is not None else SubmitIn)
     fields = data.model_dump()
     fields["email"] = fields["email"].strip()
     case, replayed = submission.submit(
         key=idempotency_header.claim(request, key, idempotency_header.scope_of(by)),
         by=by,
         photo_files=photos,
+        voice_file=voice,
         **fields,
     )
     if replayed:

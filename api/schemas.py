@@ -83,7 +83,10 @@ class SubmitIn(Strict):
     category: str = Field(description="诉求类型代码, see GET /categories")
     community: str = Field(description="社区代码, see GET /communities")
     address: str = Field(description="详细地址, e.g. 3栋2单元5楼")
-    description: str = Field(description="诉求描述, at most 4000 characters, no HTML")
+    description: str = Field(
+        "",
+        description="诉求描述, at most 4000 characters, no HTML; may be empty with a voice note (multipart)",
+    )
     name: str
     phone: str = Field(description="11-digit mobile or a landline with area code")
     age_band: Literal["", "under_60", "60_plus"] = ""
@@ -180,6 +183,9 @@ class ProgressOut(Schema):
     merged_into: str | None = Field(
         None,
         description="并单: the number of the case this one is handled with (merged into); nothing else of it",
+    )
+    info_question: str | None = Field(
+        None, description="待补充: what staff asked the resident for; the time limit pauses until the answer"
     )
     stages: list[StageOut]
     events: list[EventOut]

@@ -21,6 +21,9 @@ urlpatterns = [
     ),
     re_path(r"^open311/v2/requests" + _FMT, open311.requests, name="open311-requests"),
     re_path(
+        r"^open311/v2/servicerequestupdates" + _FMT, open311.request_updates, name="open311-request-updates"
+    ),
+    re_path(
         r"^open311/v2/requests/(?P<request_id>[^/]+?)" + _FMT, open311.request_detail, name="open311-request"
     ),
 ]

@@ -173,10 +173,50 @@ def stage_due_at(case: Case, target: str, start: datetime) -> datetime | None:
 
 def running_due_at(case: Case) -> datetime | None:
     """The deadline of the case's stage while its time limit runs; None when none runs (no
-    deadline, or a stage after completion, which keeps its last deadline for the record)."""
-    if STAGE_LIMITS.get(case.state) is None:
+    deadline, a stage after completion, which keeps its last deadline for the record, or a case
+    waiting for the resident's answer to a request for more (待补充): its clock is paused)."""
+    if STAGE_LIMITS.get(case.state) is None or case.paused_at is not None:
         return None
     return case.due_at
+
+
+def waited_hours(case: Case, now: datetime, calendar: WorkCalendar | None = None) -> float:
+    """How long the case's clock has been paused (待补充), in the hours its limit counts."""
+    if case.paused_at is None or now <= case.paused_at:
+        return 0.0
+    if case.category.is_urgent:
+        return (now - case.paused_at).total_seconds() / 3600
+    return (calendar or WorkCalendar()).working_hours_between(case.paused_at, now)
+
+
+def resumed_due_at(case: Case, now: datetime) -> datetime | None:
+    """The deadline once a paused clock runs again: later by the time it waited, counted as the
+    stage's limit counts (working hours, or clock hours for an urgent category)."""
+    if case.due_at is None:
+        return None
+    hours = waited_hours(case, now)
+    if hours <= 0:
+        return case.due_at
+    if case.category.is_urgent:
+        return case.due_at + timedelta(hours=hours)
+    calendar = WorkCalendar()
+    # From the deadline's own working moment: a deadline at the end of a day moves into the next one.
+    return calendar.add_working_hours(case.due_at, hours)
+
+
+def add_working_days(start: datetime, days: int, calendar: WorkCalendar | None = None) -> datetime:
+    """The same time of day `days` working days after `start` (weekends and holidays skipped)."""
+    calendar = calendar or WorkCalendar()
+    local = start.astimezone(_tz())
+    day = local.date()
+    left = max(days, 0)
+    for _i in range(MAX_DAYS):
+        if left == 0:
+            break
+        day += timedelta(days=1)
+        if calendar.is_workday(day):
+            left -= 1
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), _tz())
 
 
 def is_overdue(case: Case, now: datetime | None = None) -> bool:

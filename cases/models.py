@@ -353,6 +353,9 @@ class Case(models.Model):
     merged_from_state = models.CharField(
         max_length=16, choices=State.choices, blank=True, default="", db_default=""
     )
+    # 待补充 (issue 23): since when the case waits for the resident's answer to an InfoRequest;
+    # its time limit is paused meanwhile (cases.deadlines, cases.moreinfo). Set and cleared by moves.
+    paused_at = models.DateTimeField(_("待补充起始时间"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"))
 
@@ -441,6 +444,10 @@ class Attachment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
     resolution = models.ForeignKey(
         Resolution, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    # A photo or voice note the resident gave in answer to a request for more (补充材料).
+    info_request = models.ForeignKey(
+        "InfoRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     file = models.FileField(max_length=200)
@@ -948,3 +955,62 @@ class GridAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community_id} {self.building_text} → {self.user_id}"
+
+
+# ---------------------------------------------------------------------------------------------
+# 补充材料 (issue 23): staff ask the resident for one more fact or a photo (cases.moreinfo).
+
+
+class InfoRequest(models.Model):
+    """A question staff put to the resident; the case's time limit pauses until it is answered or
+    the asking person decides to go on without it (or to close the case for want of it)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待补充")
+        ANSWERED = "answered", _("已补充")
+        CONTINUED = "continued", _("不再等待,继续办理")
+        CLOSED = "closed", _("未补充,不予办理")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    class Via(models.TextChoices):
+        SMS = "sms", _("短信回复")
+        ONLINE = "online", _("进度页面")
+        DESK = "desk", _("代办岗")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="info_requests")
+    question = models.TextField(_("需要补充的内容"), max_length=500)
+    wants_photo = models.BooleanField(_("需要照片"), default=False)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(_("提出时间"))
+    # When the worker reminds the resident once, and when the asking person is asked to decide.
+    remind_at = models.DateTimeField()
+    decide_at = models.DateTimeField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    answered_at = models.DateTimeField(_("补充时间"), null=True, blank=True)
+    answer = models.TextField(_("补充内容"), max_length=4000, blank=True)
+    answered_via = models.CharField(max_length=16, choices=Via.choices, blank=True)
+    # The volunteer who added it at the desk; nobody for the resident themselves.
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.TextField(_("处理意见"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+        verbose_name = _("补充材料")
+        verbose_name_plural = _("补充材料")
+        constraints = [
+            # At most one question waits per case: the database says so too.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="inforequest_one_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.question[:30]}"

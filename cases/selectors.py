@@ -17,6 +17,7 @@ from .models import (
     Case,
     CaseEvent,
     CoHandling,
+    InfoRequest,
     Priority,
     RequestType,
     Resolution,
@@ -51,6 +52,8 @@ _ENTERS: dict[str, str] = {
     Action.SUBMIT: "submitted",
     Action.ACCEPT: "accepted",
     Action.REJECT: "accepted",
+    # 补充材料 not given in time: closed as 不予受理, shown (with the reason) where a rejection is.
+    Action.CLOSE_NO_INFO: "accepted",
     Action.DISPATCH: "dispatched",
     Action.REASSIGN: "dispatched",
     Action.DISPUTE: "dispatched",
@@ -89,6 +92,8 @@ class StageView:
     reached: bool
     current: bool
     at: datetime | None = None
+    # 待补充: the stage waits for the resident's answer to a question (cases.moreinfo).
+    waiting: bool = False
     actor: str = ""
     note: str = ""
 
@@ -118,6 +123,8 @@ class Progress:
 
     # 协办部门: [{"code", "name", "reported"}] (the lead is case.department).
     co_departments: list[dict] = field(default_factory=list)
+    # 补充材料: the question waiting for the resident's answer (待补充), if any.
+    info_request: InfoRequest | None = None
 
     @property
     def can_rate(self) -> bool:
@@ -185,6 +192,7 @@ def public_progress(case: Case) -> Progress:
             if key == "dispatched" and workflow.is_disputed(case):
                 view.label = _("正在确认责任部门")
                 view.actor = ""
+        view.waiting = view.current and workflow.is_waiting_for_info(case)
         stages.append(view)
     resolution = None
     before: list[Attachment] = []
@@ -209,6 +217,11 @@ def public_progress(case: Case) -> Progress:
         masked_name=mask_name(case.name),
         parent=parent,
         co_departments=cohandling.public_view(case),
+        info_request=(
+            case.info_requests.filter(status=InfoRequest.Status.PENDING).first()
+            if workflow.is_waiting_for_info(case)
+            else None
+        ),
     )
 
 
@@ -249,7 +262,19 @@ def queue(user) -> QuerySet[Case]:
         states = UNCLOSED_STATES
     else:
         return qs.none()
-    return by_priority(qs.filter(state__in=states), "submitted_at", "id")
+    from . import moreinfo
+
+    # 补充材料: an answer goes back to the queue of the person who asked (a badge 已补充), also when
+    # the case's stage is not one their role's queue lists; 待决定 when the time to answer has passed.
+    return by_priority(
+        qs.annotate(
+            info_answered=moreinfo.answered_since_last_move(),
+            info_answered_to_me=moreinfo.answered_since_last_move(asked_by=user),
+            info_flagged=moreinfo.flagged(),
+        ).filter(Q(state__in=states) | Q(info_answered_to_me=True, state__in=OPEN_STATES)),
+        "submitted_at",
+        "id",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,6 +355,10 @@ def plain_progress(progress: Progress, now: datetime | None = None) -> str:
     if progress.answer:
         return _("您咨询的问题已经答复:%(answer)s") % {"answer": progress.answer}
     stage = progress.stage
+    if progress.info_request is not None:
+        return _("工作人员需要您补充:%(question)s。请直接回复短信,或在本页面、社区代办岗补充。") % {
+            "question": progress.info_request.question
+        }
     if workflow.is_disputed(case):
         return _("正在确认负责您诉求的部门,确认后会尽快安排办理。")
     if stage == "submitted":

@@ -172,6 +172,7 @@ def submit_case(
     voice_file=None,
     submission_key: idempotency.Claim | None = None,
     to_locate: bool = False,
+    email_for_phone: bool = False,
 ) -> Case:
     """Create a case in stage 1 and return it with its new number.
 
@@ -184,6 +185,9 @@ def submit_case(
 
     `to_locate`: the request named no community we could find (cases.locating): the case is
     created 待定位, in the placeholder community (and category, when none was given) for intake.
+
+    `email_for_phone`: an e-mail address may stand for the phone (an Open311 client such as
+    FixMyStreet, whose users often give no phone); one of the two is still required.
     """
     errors: dict[str, list[str]] = {}
     if to_locate:
@@ -214,6 +218,8 @@ def submit_case(
     name = _collect(errors, "name", clean_name, name, label=_("姓名"), max_length=MAX_NAME)
     if desk is not None and not (phone or "").strip():
         phone = ""  # no phone of their own: the desk's phone is the contact
+    elif email_for_phone and not (phone or "").strip() and (email or "").strip():
+        phone = ""  # the e-mail address is the contact (checked below)
     else:
         phone = _collect(errors, "phone", normalize_phone, phone)
     email = _collect(errors, "email", _clean_email, email)

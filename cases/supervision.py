@@ -57,7 +57,8 @@ def escalated_since_due():
 
 def overdue_cases(now: datetime | None = None) -> QuerySet[Case]:
     now = now or timezone.now()
-    return Case.objects.filter(state__in=OPEN_STATES, due_at__lt=now)
+    # A case waiting for the resident's answer (待补充) has its clock paused: it is not late.
+    return Case.objects.filter(state__in=OPEN_STATES, due_at__lt=now, paused_at__isnull=True)
 
 
 def not_yet_due(now: datetime | None = None) -> QuerySet[Case]:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from . import deadlines, hooks, roles, security_log
 from .errors import Conflict, InvalidMove, NotAllowed
-from .models import OPEN_STATES, UNCLOSED_STATES, Case, CaseEvent, State
+from .models import OPEN_STATES, UNCLOSED_STATES, Case, CaseEvent, InfoRequest, State
 from .roles import Actor
 
 # Who may make a move. Besides the role names: PUBLIC is a resident proving the case is theirs
@@ -65,6 +65,13 @@ class Action(models.TextChoices):
     CONTRIBUTE = "contribute", gettext_lazy("协办")
     WAIVE_COHANDLER = "waive_cohandler", gettext_lazy("免于协办报告")
     ASSIGN_GRID = "assign_grid", gettext_lazy("指派网格员")
+    # 补充材料 (issue 23): staff ask the resident for more; the clock pauses until it comes
+    # (cases.moreinfo).
+    ASK_INFO = "ask_info", gettext_lazy("请补充材料")
+    GIVE_INFO = "give_info", gettext_lazy("居民已补充")
+    REMIND_INFO = "remind_info", gettext_lazy("提醒补充材料")
+    CONTINUE_INFO = "continue_info", gettext_lazy("不再等待补充")
+    CLOSE_NO_INFO = "close_no_info", gettext_lazy("未补充材料,不予办理")
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,9 @@ class Move:
     co_handlers: bool = False
     # A grid worker (网格员) may make it as the handler of their own cases (roles.grid_handles).
     grid_worker: bool = False
+    # True: only while the case waits for the resident's answer (待补充, Case.paused_at set);
+    # False: only while it does not; None: either.
+    paused: bool | None = None
 
 
 def _move(
@@ -103,6 +113,7 @@ def _move(
     restores=(),
     co_handlers=False,
     grid_worker=False,
+    paused=None,
 ) -> Move:
     return Move(
         frozenset(sources),
@@ -115,7 +126,12 @@ def _move(
         frozenset(restores),
         co_handlers,
         grid_worker,
+        paused,
     )
+
+
+# The stages in which staff may ask the resident for more (补充材料).
+_ASKING_STAGES = [State.ACCEPTED, State.DISPATCHED, State.HANDLING]
 
 
 S = State
@@ -251,6 +267,41 @@ TRANSITIONS: dict[str, Move] = {
         own_department=True,
         fields=["grid_worker"],
     ),
+    # 补充材料 (issue 23, cases.moreinfo): intake, or a handler of the case's department, asks the
+    # resident a question; the stage stays, shown as 待补充, and its time limit pauses.
+    Action.ASK_INFO: _move(
+        _ASKING_STAGES,
+        None,
+        [roles.INTAKE, roles.HANDLER],
+        own_department=True,
+        fields=["paused_at"],
+        paused=False,
+    ),
+    # The answer: the resident (phone digits on the progress page), a volunteer at the desk for
+    # them, or the system for an SMS reply. The time limit resumes, later by the time it waited.
+    Action.GIVE_INFO: _move(
+        _ASKING_STAGES, None, [PUBLIC, roles.VOLUNTEER, SYSTEM], fields=["paused_at", "due_at"], paused=True
+    ),
+    # No answer: the worker reminds the resident once, later flags it for the asking person.
+    Action.REMIND_INFO: _move(_ASKING_STAGES, None, [SYSTEM], paused=True),
+    # The asking person goes on without the answer (the clock resumes) …
+    Action.CONTINUE_INFO: _move(
+        _ASKING_STAGES,
+        None,
+        [roles.INTAKE, roles.HANDLER],
+        own_department=True,
+        fields=["paused_at", "due_at"],
+        paused=True,
+    ),
+    # … or, once the time to answer has passed, closes the case for want of it, with the reason.
+    Action.CLOSE_NO_INFO: _move(
+        _ASKING_STAGES,
+        S.REJECTED,
+        [roles.INTAKE, roles.HANDLER],
+        own_department=True,
+        fields=["paused_at"],
+        paused=True,
+    ),
 }
 
 
@@ -294,7 +345,10 @@ def may(user: Actor, action: str, case: Case | None = None, *, as_public: bool =
 
 def stage_allows(case: Case, action: str) -> bool:
     """Whether `action` can be made from the case's current stage, by whoever may make it."""
-    return case.state in TRANSITIONS[action].sources
+    move = TRANSITIONS[action]
+    if move.paused is not None and move.paused != is_waiting_for_info(case):
+        return False
+    return case.state in move.sources
 
 
 def can(user: Actor, action: str, case: Case, *, as_public: bool = False) -> bool:
@@ -346,6 +400,11 @@ def can_take_reporters(case: Case) -> bool:
     return stage_allows(case, Action.CO_REPORT)
 
 
+def is_waiting_for_info(case: Case) -> bool:
+    """待补充: staff asked the resident for more and the answer has not come; the clock is paused."""
+    return case.paused_at is not None
+
+
 def awaits_visit(case: Case) -> bool:
     """A department has it and may have agreed a time to come (预约)."""
     return stage_allows(case, Action.APPOINT)
@@ -358,6 +417,10 @@ def check_move(case: Case, action: str, *, by: Actor, as_public: bool = False) -
         security_log.refused(by, str(action), f"case {case.number}", "role may not make this move")
         raise NotAllowed(_("您没有权限对此诉求执行“%(action)s”。") % {"action": Action(action).label})
     if not stage_allows(case, action):
+        if move.paused is True and case.state in move.sources:
+            raise InvalidMove(_("此诉求目前没有等待居民补充的材料。"))
+        if move.paused is False and case.state in move.sources:
+            raise InvalidMove(_("此诉求正在等待居民补充材料,请等居民补充或先作出处理。"))
         raise InvalidMove(
             _("此诉求当前处于“%(state)s”,不能执行“%(action)s”。")
             % {"state": State(case.state).label, "action": Action(action).label}
@@ -397,6 +460,17 @@ def transition(
     else:
         target = move.target or case.state
     now = at or timezone.now()
+    # A case waiting for the resident's answer (待补充) that another move takes to a new stage (or
+    # a new department) stops waiting: the question is withdrawn and its clock runs again.
+    withdraws = (
+        is_waiting_for_info(case)
+        and "paused_at" not in move.fields
+        and (target != case.state or move.fresh_deadline)
+    )
+    if withdraws:
+        changes["paused_at"] = None
+        if move.keeps_deadline and "due_at" not in changes:
+            changes["due_at"] = deadlines.resumed_due_at(case, now)
     if "due_at" not in changes and (target != case.state or move.fresh_deadline) and not move.keeps_deadline:
         # Every stage has its own time limit (cases.deadlines).
         changes["due_at"] = deadlines.stage_due_at(case, target, now)
@@ -421,6 +495,10 @@ def transition(
             private_note=private_note,
             is_public=is_public,
         )
+        if withdraws:
+            InfoRequest.objects.filter(case=case, status=InfoRequest.Status.PENDING).update(
+                status=InfoRequest.Status.WITHDRAWN, decided_at=now
+            )
         saved = {f: getattr(case, f) for f in ["state", "version", "updated_at", *changes]}
         case.state = target
         case.version += 1

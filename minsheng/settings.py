@@ -419,6 +419,10 @@ SMS_INBOUND_WINDOW_SECONDS = env_int("SMS_INBOUND_WINDOW_SECONDS", 300)
 # An Open311 request or SMS with a position but no community: the nearest community centre within
 # this distance is taken (cases.locating), when no community boundary contains the point.
 MINSHENG_LOCATE_RADIUS_METRES = env_int("LOCATE_RADIUS_METRES", 1500)
+# 补充材料 (cases.moreinfo, docs/sms.md): working days after asking the resident for more until the
+# worker reminds them once by SMS, and until the asking person is asked to decide without it.
+MINSHENG_INFO_REMINDER_DAYS = env_int("INFO_REMINDER_DAYS", 2)
+MINSHENG_INFO_DECIDE_DAYS = env_int("INFO_DECIDE_DAYS", 5)
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend",

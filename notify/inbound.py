@@ -13,6 +13,9 @@ What a text does (`interpret`), in the words the outgoing messages teach (docs/s
 - a case number, or `查询`: that case's (or the phone's latest case's) progress in one SMS, only for
   the phone the case belongs to;
 - `退订` or `TD`: no more messages about the phone's cases;
+- a reply to a request for more (补充材料), or any other text while a question waits on one of the
+  phone's cases: the answer to it (cases.moreinfo); a reply to it from another phone, or after it
+  was answered, is not counted and the sender is told so;
 - anything else: a new case in channel `sms`, 待定位, for intake; the sender gets its number.
 """
 
@@ -172,6 +175,57 @@ def _rate(inbound: InboundMessage, score: str) -> tuple[str, Case | None, str] |
     )
 
 
+_INFO_ACTIONS = (Action.ASK_INFO, Action.REMIND_INFO)
+
+
+def _info_reply(inbound: InboundMessage) -> tuple[str, Case | None, str] | None:
+    """The answer to a request for more (补充材料), or a polite refusal; None when the text is not one.
+
+    A reply to our question (its gateway id) answers that question; a text without one answers the
+    latest question still waiting on a case of that phone, unless it is a rating or a query."""
+    from cases import moreinfo
+    from cases.models import InfoRequest
+
+    case: Case | None = None
+    if inbound.reply_to:
+        message = _our_message(inbound.reply_to)
+        if message is None or message.event is None or message.event.action not in _INFO_ACTIONS:
+            return None
+        if message.recipient != inbound.phone or message.case is None:
+            return (
+                Outcome.OTHER_PHONE,
+                None,
+                _("%(prefix)s您回复的短信不是发给本机号码的,补充内容未计入。如需帮助,请联系社区代办岗。")
+                % {"prefix": _prefix()},
+            )
+        case = Case.objects.get(pk=message.case.pk)
+        if moreinfo.pending(case) is None:
+            return (
+                Outcome.INFO_CLOSED,
+                case,
+                _("%(prefix)s诉求%(number)s的补充材料已经收到或已处理,这次回复未计入。发送“查询”可了解进度。")
+                % {"prefix": _prefix(), "number": case.number},
+            )
+    else:
+        request = (
+            InfoRequest.objects.filter(status=InfoRequest.Status.PENDING, case__phone=inbound.phone)
+            .order_by("-asked_at", "-id")
+            .first()
+        )
+        if request is None:
+            return None
+        case = Case.objects.get(pk=request.case_id)
+        if moreinfo.pending(case) is None:
+            return None
+    moreinfo.answer(case, text=inbound.text.strip(), via=InfoRequest.Via.SMS)
+    return (
+        Outcome.INFO_GIVEN,
+        case,
+        _("%(prefix)s已收到您为诉求%(number)s补充的材料,工作人员会尽快处理。")
+        % {"prefix": _prefix(), "number": case.number},
+    )
+
+
 def _owns(case: Case, phone: str) -> bool:
     return phone in {case.phone, outbox.resident_sms_number(case)}
 
@@ -259,15 +313,19 @@ def interpret(inbound: InboundMessage) -> tuple[str, Case | None, str]:
         return Outcome.IGNORED, None, ""
     if text in OPT_OUT_WORDS:
         return _opt_out(inbound)
+    if inbound.reply_to:
+        answered = _info_reply(inbound)
+        if answered is not None:
+            return answered
     if text in SCORES:
         rated = _rate(inbound, SCORES[text])
         if rated is not None:
             return rated
-        return _new_case(inbound)
+        return _info_reply(inbound) or _new_case(inbound)
     found = _NUMBER_IN_TEXT.search(text)
     if text == QUERY_WORD or (found and len(text.replace(QUERY_WORD, "")) == len(found.group(0))):
         return _progress(inbound, found.group(0) if found else "")
-    return _new_case(inbound)
+    return (not inbound.reply_to and _info_reply(inbound)) or _new_case(inbound)
 
 
 # --- The worker's side --------------------------------------------------------------------------

@@ -1,12 +1,12 @@
-"""The worker's periodic jobs: reminders before a deadline, escalation after it, closing unrated cases,
-forgetting expired submission keys."""
+"""The worker's periodic jobs: reminders before a deadline, escalation after it, reminding residents
+asked for more (补充材料), closing unrated cases, forgetting expired submission keys."""
 
 import logging
 from datetime import datetime
 
 from django.utils import timezone
 
-from cases import deadlines, idempotency, services, supervision
+from cases import deadlines, idempotency, moreinfo, services, supervision
 from cases.models import Case, State
 from triage import training
 
@@ -20,7 +20,10 @@ def send_reminders(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     calendar = deadlines.WorkCalendar()
     cases = Case.objects.filter(
-        state__in=[State.DISPATCHED, State.HANDLING], due_at__gt=now, department__isnull=False
+        state__in=[State.DISPATCHED, State.HANDLING],
+        due_at__gt=now,
+        department__isnull=False,
+        paused_at__isnull=True,
     ).select_related("category", "department")
     queued = 0
     for case in cases.iterator():
@@ -38,6 +41,8 @@ def run_periodic(*, now: datetime | None = None, close: bool = True) -> dict[str
     done = {
         "reminders": send_reminders(now=now),
         "escalated": supervision.escalate_overdue(now=now),
+        # 补充材料: one reminder to the resident, then the asking person decides (cases.moreinfo).
+        **moreinfo.remind_and_flag(now=now),
     }
     if close:
         done["closed"] = services.close_unrated(now=now)

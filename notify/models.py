@@ -75,6 +75,9 @@ class Outcome(models.TextChoices):
     OPTED_OUT = "opted_out", _("退订")
     NEW_CASE = "new_case", _("新诉求")
     IGNORED = "ignored", _("空白短信,未处理")
+    # 补充材料 (cases.moreinfo): the answer to a question staff asked, or one that came too late.
+    INFO_GIVEN = "info_given", _("已补充材料")
+    INFO_CLOSED = "info_closed", _("补充请求已结束,未计入")
 
 
 class InboundMessage(models.Model):

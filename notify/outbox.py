@@ -106,6 +106,8 @@ _TOLD = frozenset(
         Action.REOPEN,
         Action.EXTEND,
         Action.ANSWER,
+        Action.ASK_INFO,
+        Action.CLOSE_NO_INFO,
     }
 )
 # An answer from the knowledge base is cut here in the SMS; the progress page has all of it.
@@ -166,12 +168,55 @@ def resident_text(event: CaseEvent, *, about: Case | None = None) -> str:
         if len(answer) > MAX_ANSWER_IN_SMS:
             answer = answer[: MAX_ANSWER_IN_SMS - 1] + "…"
         return _("%(prefix)s您的咨询%(number)s已答复:%(answer)s 详情:%(url)s") % {**values, "answer": answer}
+    if action == Action.ASK_INFO:
+        return _info_text(case, reminder=False)
+    if action == Action.CLOSE_NO_INFO:
+        return _("%(prefix)s您的诉求%(number)s因未在期限内补充材料,不予办理。详情:%(url)s") % values
     if action == Action.EXTEND and case.due_at:
         return _("%(prefix)s您的诉求%(number)s办理时限已延期至%(at)s。办理进度:%(url)s") % {
             **values,
             "at": _local(case.due_at),
         }
     return ""
+
+
+def _info_text(case: Case, *, reminder: bool) -> str:
+    """The request for more (补充材料): the question, and how to answer from any phone."""
+    from cases import moreinfo
+
+    request = moreinfo.pending(case)
+    if request is None:
+        return ""
+    question = request.question
+    if len(question) > moreinfo.MAX_QUESTION_IN_SMS:
+        question = question[: moreinfo.MAX_QUESTION_IN_SMS - 1] + "…"
+    values = {"prefix": _prefix(), "number": case.number, "question": question, "url": progress_url(case)}
+    if reminder:
+        text = _("%(prefix)s提醒:您的诉求%(number)s还需要您补充:%(question)s。") % values
+    else:
+        text = _("%(prefix)s您的诉求%(number)s需要您补充:%(question)s。") % values
+    if request.wants_photo:
+        text += _("请直接回复本短信说明,照片请在进度页面上传(%(url)s),或到社区代办岗补充。") % values
+    else:
+        text += _("请直接回复本短信说明,或在进度页面(%(url)s)、社区代办岗补充。") % values
+    return text
+
+
+def _queue_info_reminder(event: CaseEvent) -> None:
+    """The worker's one reminder (REMIND_INFO, staff-only): to the resident, not when it is the flag
+    for the asking person."""
+    from cases.models import InfoRequest
+
+    case = event.case
+    request = case.info_requests.filter(status=InfoRequest.Status.PENDING).first()
+    if request is None or request.reminded_at != event.at or request.flagged_at is not None:
+        return
+    number = resident_sms_number(case)
+    text = _info_text(case, reminder=True)
+    if number and text and not case.sms_opt_out:
+        queue(
+            key=f"event:{event.pk}", channel=Channel.SMS, recipient=number, text=text, case=case, event=event
+        )
 
 
 def resident_sms_number(case: Case) -> str:
@@ -188,6 +233,9 @@ def on_case_event(event: CaseEvent) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         if event.action == Action.ESCALATE:
             _queue_escalation(event)
+            return
+        if event.action == Action.REMIND_INFO:
+            _queue_info_reminder(event)
             return
         if case.priority == Priority.URGENT and event.action in _URGENT_TOLD:
             _queue_urgent(event)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("me/sign-in/code", views.enter_code, name="enter_code"),
     path("me/sign-out", views.sign_out, name="sign_out"),
     path("me/cases/<str:number>/rate", views.rate, name="rate"),
+    path("me/cases/<str:number>/info", views.give_info, name="give_info"),
     path("me/cases/<str:number>/sms", views.sms_preference, name="sms"),
 ]

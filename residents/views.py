@@ -12,15 +12,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cases import moreinfo, workflow
 from cases import services as case_services
-from cases import workflow
 from cases.errors import Conflict, InvalidMove, NotAllowed
-from cases.models import Case, Rating
+from cases.models import Case, InfoRequest, Rating
 from cases.validation import mask_phone
 from cases.workflow import Action
 from security.client import client_key
 from security.ratelimit import limit, log_refusal
-from web.forms import add_service_errors
+from web.forms import GiveInfoForm, add_service_errors
 
 from . import forms, services
 
@@ -124,7 +124,9 @@ def _own_case(request, number: str) -> Case | None:
     return services.cases_of(resident_phone(request)).filter(number=(number or "")[:32]).first()
 
 
-def _mine_context(request, *, bound: dict | None = None, problem: str = "") -> dict:
+def _mine_context(
+    request, *, bound: dict | None = None, bound_info: dict | None = None, problem: str = ""
+) -> dict:
     phone = resident_phone(request)
     cases = list(services.cases_of(phone))
     rated = set(
@@ -137,8 +139,19 @@ def _mine_context(request, *, bound: dict | None = None, problem: str = "") -> d
         form = None
         if workflow.can(None, Action.RATE, case, as_public=True):
             form = (bound or {}).get(case.number) or forms.ResidentRatingForm(prefix=case.number)
+        info_request = moreinfo.pending(case)
+        info_form = None
+        if info_request is not None and workflow.can(None, Action.GIVE_INFO, case, as_public=True):
+            info_form = (bound_info or {}).get(case.number) or GiveInfoForm(prefix=f"{case.number}-info")
         rows.append(
-            {"case": case, "rating_form": form, "rated": case.pk in rated, "open": workflow.is_open(case)}
+            {
+                "case": case,
+                "rating_form": form,
+                "rated": case.pk in rated,
+                "open": workflow.is_open(case),
+                "info_request": info_request,
+                "info_form": info_form,
+            }
         )
     return {"rows": rows, "masked_phone": mask_phone(phone), "problem": problem}
 
@@ -178,6 +191,42 @@ def rate(request, number):
             messages.success(request, _("感谢您的评价:%(score)s。") % {"score": rating.get_score_display()})
             return redirect("residents:mine")
     context = _mine_context(request, bound={case.number: form} if status == 400 else None, problem=problem)
+    return render(request, "residents/mine.html", context, status=status)
+
+
+@require_POST
+@resident_required
+def give_info(request, number):
+    """补充材料 by the signed-in resident: their phone is proven, so no digits are asked for."""
+    case = _own_case(request, number)
+    if case is None:
+        return render(
+            request,
+            "residents/mine.html",
+            _mine_context(request, problem=_("没有找到您的这个诉求。")),
+            status=404,
+        )
+    form = GiveInfoForm(request.POST, request.FILES, prefix=f"{case.number}-info")
+    status, problem = 400, ""
+    if form.is_valid():
+        try:
+            moreinfo.answer(
+                case,
+                text=form.cleaned_data["text"],
+                photo_files=form.cleaned_data["photos"],
+                via=InfoRequest.Via.ONLINE,
+                verified=True,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (InvalidMove, Conflict, NotAllowed) as exc:
+            status, problem = 409, exc.message
+        else:
+            messages.success(request, _("已收到您补充的材料,工作人员会尽快处理。"))
+            return redirect("residents:mine")
+    context = _mine_context(
+        request, bound_info={case.number: form} if status == 400 else None, problem=problem
+    )
     return render(request, "residents/mine.html", context, status=status)
 
 

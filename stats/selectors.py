@@ -679,6 +679,7 @@ def _open_overdue(filters: Filters, now: datetime) -> dict[int, int]:
         _fact_q(replace(filters, extra={}), "stat_fact__"),
         state__in=OPEN_STATES,
         due_at__lt=now,
+        paused_at__isnull=True,  # 待补充: the clock is paused
     )
     return dict(
         qs.values_list("stat_fact__department")
@@ -691,7 +692,7 @@ def case_list(filters: Filters, *, now: datetime | None = None) -> QuerySet[Case
     """The cases behind a number: same period, groups and condition; newest first."""
     qs = Case.objects.filter(_fact_q(filters, "stat_fact__"))
     if filters.extra.get("metric") == "overdue":
-        qs = qs.filter(state__in=OPEN_STATES, due_at__lt=now or timezone.now())
+        qs = qs.filter(state__in=OPEN_STATES, due_at__lt=now or timezone.now(), paused_at__isnull=True)
     return qs.select_related("category", "community", "department").order_by("-submitted_at", "-id")
 
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import access, helpdesk, idempotency, merging, selectors, services, submission, workflow
+from cases import access, helpdesk, idempotency, merging, moreinfo, selectors, services, submission, workflow
 from cases.errors import CaseNotFound, Conflict, InvalidMove, KeyReused, NotAllowed
-from cases.models import Rating
+from cases.models import InfoRequest, Rating
 from cases.validation import mask_name, mask_phone
 from cases.workflow import Action
 from knowledge import services as knowledge_services
@@ -23,7 +23,7 @@ from triage import suggest
 
 from . import desk_forms, idempotent, same_problem
 from .errors import error_page
-from .forms import add_service_errors
+from .forms import GiveInfoForm, add_service_errors
 from .knowledge_forms import AnswerForm
 from .views import _initial, _templates, _timeline, staff_required
 
@@ -144,6 +144,7 @@ def submit(request):
                 phone=data["phone"],
                 age_band=data["age_band"] or "",
                 photo_files=request.FILES.getlist("photos"),
+                voice_file=request.FILES.get("voice"),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -309,11 +310,19 @@ def lookup(request):
 
 
 def _case_context(
-    request, case, *, appointment_form=None, follow_up_form=None, answer_form=None, problem=""
+    request,
+    case,
+    *,
+    appointment_form=None,
+    follow_up_form=None,
+    answer_form=None,
+    info_form=None,
+    problem="",
 ) -> dict:
     progress = selectors.public_progress(case)
     if answer_form is None and workflow.can(request.user, Action.ANSWER, case):
         answer_form = AnswerForm(prefix="answer", case=case, initial=_initial(request, case, "answer"))
+    can_give_info = workflow.can(request.user, Action.GIVE_INFO, case)
     can_appoint = workflow.can(request.user, Action.APPOINT, case)
     can_follow_up = workflow.can(request.user, Action.FOLLOW_UP, case)
     return {
@@ -324,6 +333,8 @@ def _case_context(
         "contact": _contact(case),
         "appointment_form": (appointment_form or desk_forms.AppointmentForm()) if can_appoint else None,
         "follow_up_form": (follow_up_form or desk_forms.FollowUpForm()) if can_follow_up else None,
+        "info_request": progress.info_request,
+        "info_form": (info_form or GiveInfoForm()) if can_give_info else None,
         "follow_ups": case.follow_ups.select_related("by", "rating").order_by("at", "id"),
         "ratings": case.ratings.select_related("recorded_by"),
         "answer_form": answer_form,
@@ -431,3 +442,32 @@ def follow_up(request, number):
     return render(
         request, "web/desk/case.html", _case_context(request, case, follow_up_form=form), status=400
     )
+
+
+@desk_required
+@require_POST
+def give_info(request, number):
+    """补充材料 at the desk: the volunteer adds what the resident says (and photos they brought)."""
+    case = access.case_for_staff(request.user, number)
+    if not workflow.may(request.user, Action.GIVE_INFO, case):
+        # Refused before the case's personal data is opened (and logged as opened).
+        return error_page(request, 403, _("只有代办岗志愿者可以代居民补充材料。"), title=_("没有权限"))
+    access.record_view(request.user, case, "desk_give_info")
+    form = GiveInfoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            moreinfo.answer(
+                case,
+                text=form.cleaned_data["text"],
+                photo_files=form.cleaned_data["photos"],
+                via=InfoRequest.Via.DESK,
+                by=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (NotAllowed, InvalidMove, Conflict) as exc:
+            return _refusal(request, number, exc)
+        else:
+            messages.success(request, _("补充材料已记录,已转给提出问题的工作人员。"))
+            return redirect("web:desk_case", number=case.number)
+    return render(request, "web/desk/case.html", _case_context(request, case, info_form=form), status=400)

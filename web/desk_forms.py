@@ -46,6 +46,7 @@ class OnBehalfForm(SubmitCaseForm):
         "community",
         "address",
         "description",
+        "voice",
         "photos",
         "consent",
     ]
@@ -98,6 +99,10 @@ class OnBehalfForm(SubmitCaseForm):
         )
         self.fields["photos"].label = _("现场照片(选填)")
         self.fields["photos"].help_text = _("可以用平板或手机直接拍照,最多 6 张。")
+        self.fields["voice"].label = _("居民的语音留言(选填)")
+        self.fields["voice"].help_text = _(
+            "可以请居民用自己的话说一遍,最长 2 分钟;有录音时诉求描述可以不填。"
+        )
 
 
 class LookupForm(forms.Form):

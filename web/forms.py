@@ -585,3 +585,54 @@ class GridCompleteForm(forms.Form):
         if field_name == idempotent.FIELD:
             return field_name
         return super().add_prefix(field_name)
+
+
+# 补充材料 (cases.moreinfo): asking the resident for more, and the answer.
+
+
+class AskInfoForm(forms.Form):
+    question = forms.CharField(
+        label=_("需要居民补充的内容"),
+        help_text=_("居民会收到短信,并在进度页面看到这段话;请勿写入居民的个人信息。"),
+        max_length=500,
+        error_messages={"required": _("请填写需要居民补充的内容。")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    wants_photo = forms.BooleanField(label=_("请居民上传照片"), required=False)
+
+
+class ContinueInfoForm(forms.Form):
+    note = forms.CharField(
+        label=_("处理意见(选填)"),
+        max_length=MAX_REASON,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CloseNoInfoForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("不予办理的原因"),
+        help_text=_("居民会在进度页面看到这段话。"),
+        max_length=MAX_REASON,
+        error_messages={"required": _("请填写原因。")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class GiveInfoForm(forms.Form):
+    """The answer at the help desk: what the resident says, and photos they brought."""
+
+    text = forms.CharField(
+        label=_("补充内容"),
+        max_length=MAX_DESCRIPTION,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    photos = MultipleFileField(label=_("补充照片(选填)"), help_text=_("可选多张;照片中的位置信息会被去除。"))
+
+
+class PublicGiveInfoForm(GiveInfoForm):
+    """The answer on the public progress page: the phone's last four digits prove the case is theirs."""
+
+    phone_last4 = RatingForm.base_fields["phone_last4"]

@@ -34,6 +34,7 @@ from cases import (
     grid,
     idempotency,
     merging,
+    moreinfo,
     roles,
     selectors,
     services,
@@ -239,11 +240,12 @@ def _timeline(events, *, private: bool) -> list[dict]:
     ]
 
 
-def _progress_context(case, *, rating_form=None, rating_error: str = "") -> dict:
+def _progress_context(case, *, rating_form=None, rating_error: str = "", info_form=None) -> dict:
     own = selectors.public_progress(case)
     # 并单: a merged case's page shows the progress of the case it was merged into (its stages,
     # result and rating), under the resident's own number; its own timeline stays below.
     progress = own.parent or own
+    may_give_info = workflow.can(None, Action.GIVE_INFO, case, as_public=True)
     latest_rating = (
         Rating.objects.filter(resolution=progress.resolution).first() if progress.resolution else None
     )
@@ -255,6 +257,8 @@ def _progress_context(case, *, rating_form=None, rating_error: str = "") -> dict
         "progress": progress,
         "rating_form": rating_form or (forms.RatingForm() if progress.can_rate else None),
         "rating_error": rating_error,
+        "info_request": progress.info_request,
+        "info_form": (info_form or forms.PublicGiveInfoForm()) if may_give_info else None,
         "latest_rating": latest_rating,
         "show_appointment": bool(case.appointment_at) and workflow.awaits_visit(case),
         "timeline": _timeline(progress.events, private=False),
@@ -336,6 +340,39 @@ def rate(request, number):
     case.refresh_from_db()
     context = _progress_context(case, rating_form=form if _public_may_rate(case) else None)
     context["rating_error"] = error
+    return render(request, "web/progress.html", context, status=status)
+
+
+@require_POST
+@limit("submit")
+def give_info(request, number):
+    """补充材料 on the progress page: the resident answers the question, proving the case is theirs
+    by the phone's last four digits (counted like the rating's tries)."""
+    case = access.case_for_public(number)
+    form = forms.PublicGiveInfoForm(request.POST, request.FILES)
+    status, error = 400, ""
+    if form.is_valid():
+        try:
+            moreinfo.answer(
+                case,
+                text=form.cleaned_data["text"],
+                photo_files=form.cleaned_data["photos"],
+                via=moreinfo.InfoRequest.Via.ONLINE,
+                phone_last4=form.cleaned_data["phone_last4"],
+                client=rate_key(client_ip(request)),
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        except NotAllowed as exc:
+            status, error = 429, exc.message
+        except (InvalidMove, Conflict) as exc:
+            status, error = 409, exc.message
+        else:
+            messages.success(request, _("已收到您补充的材料,工作人员会尽快处理。"))
+            return redirect("web:progress", number=case.number)
+    case.refresh_from_db()
+    context = _progress_context(case, info_form=form)
+    context["info_error"] = error
     return render(request, "web/progress.html", context, status=status)
 
 
@@ -593,6 +630,24 @@ STAFF_ACTIONS = {
             case, by=user, appointment_at=data["appointment_at"]
         ),
     ),
+    # 补充材料 (cases.moreinfo): ask the resident, go on without the answer, or close for want of it.
+    "ask-info": (
+        Action.ASK_INFO,
+        forms.AskInfoForm,
+        lambda case, user, data, files: moreinfo.ask(
+            case, by=user, question=data["question"], wants_photo=data["wants_photo"]
+        ),
+    ),
+    "continue-info": (
+        Action.CONTINUE_INFO,
+        forms.ContinueInfoForm,
+        lambda case, user, data, files: moreinfo.continue_without(case, by=user, note=data["note"]),
+    ),
+    "close-no-info": (
+        Action.CLOSE_NO_INFO,
+        forms.CloseNoInfoForm,
+        lambda case, user, data, files: moreinfo.close_without(case, by=user, reason=data["reason"]),
+    ),
     "complete": (
         Action.COMPLETE,
         forms.CompleteForm,
@@ -627,6 +682,9 @@ DONE_MESSAGES = {
     "start": gettext_lazy("已开始办理。"),
     "appointment": gettext_lazy("预约时间已更新。"),
     "complete": gettext_lazy("已办结,等待居民评价。"),
+    "ask-info": gettext_lazy("已请居民补充材料,居民会收到短信;补充前办理时限暂停计时。"),
+    "continue-info": gettext_lazy("已不再等待补充材料,办理时限恢复计时。"),
+    "close-no-info": gettext_lazy("已因未补充材料不予办理,居民可在进度页面看到原因。"),
 }
 
 
@@ -681,6 +739,8 @@ def _available_actions(user, case) -> list[str]:
     The 不合理诉求 forms only when they can succeed: a mark when none is pending or signed off, a
     sign-off when one is pending and was made by someone else."""
     allowed = set(workflow.allowed_actions(user, case))
+    if Action.CLOSE_NO_INFO in allowed and not moreinfo.may_close(moreinfo.pending(case)):
+        allowed.discard(Action.CLOSE_NO_INFO)  # only once the time to answer has passed
     if allowed.intersection({Action.MARK_UNREASONABLE, Action.SIGN_OFF, Action.DECLINE_SIGN_OFF}):
         pending = fairness.pending_mark(case)
         if pending is not None or case.excluded_from_rates:
@@ -750,7 +810,10 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
         "case": case,
         "progress": progress,
         "timeline": _timeline(progress.all_events, private=True),
-        "photos": case.attachments.filter(kind=Attachment.Kind.PHOTO),
+        "photos": case.attachments.filter(kind=Attachment.Kind.PHOTO, info_request__isnull=True),
+        "info_requests": case.info_requests.select_related("asked_by", "answered_by").prefetch_related(
+            "attachments"
+        ),
         "resolutions": case.resolutions.prefetch_related("attachments"),
         "ratings": case.ratings.all(),
         "co_handlings": cohandling.co_handlings(case).prefetch_related("attachments"),

@@ -103,7 +103,7 @@ def test_services_list_one_service_per_active_category(client, users):
     assert data[0]["metadata"] is True
 
 
-def test_service_definition_requires_a_community(client, users):
+def test_service_definition_offers_the_communities(client, users):
     root = xml(client.get(f"{BASE}/services/infrastructure.xml"))
     assert root.tag == "service_definition"
     assert root.findtext("service_code") == "infrastructure"
@@ -120,13 +120,13 @@ def test_service_definition_requires_a_community(client, users):
     ]
     assert attribute.findtext("code") == "community"
     assert attribute.findtext("datatype") == "singlevaluelist"
-    assert attribute.findtext("required") == "true"
+    assert attribute.findtext("required") == "false"  # found from the address or position otherwise
     values = {v.findtext("key"): v.findtext("name") for v in attribute.findall("values/value")}
     assert values["mingliang"] == "明良社区"
     data = json_of(client.get(f"{BASE}/services/infrastructure.json"))
     community = data["attributes"][0]
     assert community["code"] == "community"
-    assert community["required"] is True
+    assert community["required"] is False
     assert {"key": "zhuzhi", "name": "竹枝社区"} in community["values"]
 
 
@@ -189,8 +189,8 @@ def test_post_with_lat_long_instead_of_an_address(client, users):
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_post_without_a_community_is_a_400(client, users, fmt):
-    response = post(client, fmt, **{"attribute[community]": None})
+def test_a_malformed_position_is_an_open311_error_and_saves_nothing(client, users, fmt):
+    response = post(client, fmt, **{"attribute[community]": None, "lat": "31.0°", "long": "109.5"})
     assert response.status_code == 400
     if fmt == "json":
         descriptions = [e["description"] for e in json_of(response)]
@@ -199,7 +199,7 @@ def test_post_without_a_community_is_a_400(client, users, fmt):
         root = xml(response)
         assert root.tag == "errors"
         descriptions = [e.findtext("description") for e in root.findall("error")]
-    assert any("attribute[community]" in d for d in descriptions)
+    assert any("lat" in d for d in descriptions)
     assert not Case.objects.exists()
 
 
@@ -213,6 +213,9 @@ def test_post_without_a_community_is_a_400(client, users, fmt):
         ({"address_string": None, "lat": "31.0"}, 400, "long"),
         ({"address_string": None, "lat": "abc", "long": "109"}, 400, "lat"),
         ({"phone": "12"}, 400, "phone"),
+        ({"phone": None, "email": None}, 400, "phone"),
+        ({"lat": "91", "long": "109"}, 400, "lat"),
+        ({"lat": "31", "long": "nan"}, 400, "long"),
         ({"description": "<script>x</script>"}, 400, "description"),
         ({"first_name": None, "last_name": None}, 400, "last_name"),
         ({"email": "nope"}, 400, "email"),

@@ -1,5 +1,6 @@
 """Every photo of the bad-upload catalogue (tests/support/uploads.py) through the REST API: POST
-/api/v1/cases (multipart) and a handler's POST /api/v1/cases/{number}/complete. Rejected: a 422
+/api/v1/cases (multipart, with every voice entry too) and a handler's POST
+/api/v1/cases/{number}/complete. Rejected: a 422
 whose message says why, and nothing saved. Accepted: only a clean JPEG stored.
 
 Open311 POST requests takes no media (media_url is not fetched; see api/open311.py), so it has no
@@ -9,7 +10,15 @@ import pytest
 
 from cases.models import Case, Resolution
 from tests.support.data import API_SUBMISSION, case_in, jpeg
-from tests.support.uploads import ACCEPTED, PHOTOS, assert_nothing_stored, assert_photos_stored
+from tests.support.uploads import (
+    ACCEPTED,
+    PHOTOS,
+    VOICE,
+    assert_nothing_stored,
+    assert_photos_stored,
+    assert_voice_stored,
+    media_files,
+)
 
 FIELDS = API_SUBMISSION
 
@@ -30,6 +39,23 @@ def test_submitting_a_case(client, users, entry):
     else:
         _rejected_clearly(response, entry)
         assert "photos" in response.json()["errors"]
+        assert not Case.objects.exists()
+        assert_nothing_stored()
+
+
+@pytest.mark.parametrize("entry", VOICE, ids=[entry.key for entry in VOICE])
+def test_submitting_a_case_with_a_voice_note(client, users, entry):
+    from cases.models import Attachment
+
+    response = client.post("/api/v1/cases", {**FIELDS, "description": "", "voice": entry.build()[0]})
+    if entry.outcome == ACCEPTED:
+        assert response.status_code == 201, response.content[:500]
+        note = Case.objects.get().attachments.get(kind=Attachment.Kind.VOICE)
+        assert_voice_stored(note.file.name, note.content_type)
+        assert media_files() == [note.file.name]
+    else:
+        _rejected_clearly(response, entry)
+        assert "voice" in response.json()["errors"]
         assert not Case.objects.exists()
         assert_nothing_stored()
 

@@ -60,9 +60,16 @@ EXPECTED_MOVES = {
     "contribute": ({"dispatched", "handling"}, None),
     "waive_cohandler": ({"dispatched", "handling"}, None),
     "assign_grid": ({"dispatched", "handling"}, None),
+    # 补充材料 (cases.moreinfo): the last four only while the case waits for the answer (PAUSED_ONLY).
+    "ask_info": ({"accepted", "dispatched", "handling"}, None),
+    "give_info": ({"accepted", "dispatched", "handling"}, None),
+    "remind_info": ({"accepted", "dispatched", "handling"}, None),
+    "continue_info": ({"accepted", "dispatched", "handling"}, None),
+    "close_no_info": ({"accepted", "dispatched", "handling"}, "rejected"),
 }
 # Moves whose target is the stage the case had before it was merged.
 RESTORING = {"unmerge": "accepted"}
+PAUSED_ONLY = {"give_info", "remind_info", "continue_info", "close_no_info"}
 # action: who may make it (docs/architecture.md, the moves table). "handler" is the case's own department.
 EXPECTED_WHO = {
     "accept": {"intake"},
@@ -97,6 +104,11 @@ EXPECTED_WHO = {
     "contribute": {"other_handler"},
     "waive_cohandler": {"supervisor"},
     "assign_grid": {"handler", "intake"},
+    "ask_info": {"intake", "handler"},
+    "give_info": {"public", "anonymous_public", "volunteer", "system"},
+    "remind_info": {"system"},
+    "continue_info": {"intake", "handler"},
+    "close_no_info": {"intake", "handler"},
 }
 ACTORS = [
     "intake",
@@ -143,6 +155,11 @@ def _prepare(action: str, case: Case) -> None:
         CoHandling.objects.create(case=case, department=Department.objects.get(code="urban"), assigned_at=NOW)
 
 
+def _fields(action: str) -> dict:
+    """A case for `action`: waiting for the resident's answer (待补充) when the move needs that."""
+    return {"paused_at": NOW} if action in PAUSED_ONLY else {}
+
+
 def _snapshot(case: Case) -> tuple:
     fresh = Case.objects.get(pk=case.pk)
     return fresh.state, fresh.version, fresh.department_id, fresh.updated_at, fresh.events.count()
@@ -160,7 +177,7 @@ def test_the_table_has_exactly_the_moves_workflow_md_describes():
 @pytest.mark.parametrize("action", sorted(EXPECTED_MOVES))
 def test_every_action_from_every_state(action, state, staff, make_case, property_dept):
     sources, target = EXPECTED_MOVES[action]
-    case = make_case(state, department=property_dept)
+    case = make_case(state, department=property_dept, **_fields(action))
     _prepare(action, case)
     by, as_public = _first_allowed(action, staff)
     before = _snapshot(case)
@@ -202,7 +219,7 @@ def test_who_may_make_each_move(action, actor, staff, make_case, property_dept):
     state = sorted(EXPECTED_MOVES[action][0])[0]
     by, as_public = _who(actor, staff)
     # A volunteer's moves are on the cases they follow: here, one they registered.
-    case = make_case(state, department=property_dept, submitted_by=staff["volunteer"])
+    case = make_case(state, department=property_dept, submitted_by=staff["volunteer"], **_fields(action))
     _prepare(action, case)
     before = _snapshot(case)
     if actor in EXPECTED_WHO[action]:
@@ -325,6 +342,7 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "ask_extension",
         "dispute",
         "assign_grid",
+        "ask_info",
     ]
     assert workflow.allowed_actions(staff["other_handler"], dispatched) == []
     assert workflow.allowed_actions(staff["intake"], dispatched) == [
@@ -334,7 +352,20 @@ def test_allowed_actions_are_what_the_stage_and_the_role_allow_together(staff, m
         "mark_unreasonable",
         "merge",
         "assign_grid",
+        "ask_info",
     ]
+    waiting = make_case("dispatched", department=property_dept, paused_at=NOW)
+    assert workflow.allowed_actions(staff["handler"], waiting) == [
+        "return",
+        "start",
+        "appoint",
+        "ask_extension",
+        "dispute",
+        "assign_grid",
+        "continue_info",
+        "close_no_info",
+    ]
+    assert workflow.allowed_actions(None, waiting, as_public=True) == ["co_report", "give_info"]
     assert workflow.allowed_actions(staff["supervisor"], dispatched) == [
         "extend",
         "refuse_extension",
@@ -383,3 +414,16 @@ def test_what_a_stage_means_is_answered_by_the_workflow(make_case):
         assert workflow.is_rejected(case) == (state == "rejected")
         assert workflow.is_disputed(case) == (state == "disputed")
         assert workflow.awaits_visit(case) == (state in {"dispatched", "handling"})
+
+
+@pytest.mark.parametrize("action", sorted(PAUSED_ONLY | {"ask_info"}))
+def test_the_info_moves_depend_on_whether_the_case_waits_for_an_answer(
+    action, staff, make_case, property_dept
+):
+    waiting = action not in PAUSED_ONLY
+    case = make_case("dispatched", department=property_dept, paused_at=NOW if waiting else None)
+    by, as_public = _first_allowed(action, staff)
+    before = _snapshot(case)
+    with pytest.raises(InvalidMove):
+        workflow.transition(case, action, by=by, as_public=as_public)
+    assert _snapshot(case) == before

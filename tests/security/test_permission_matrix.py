@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from api.auth import digest
 from api.models import ApiToken
-from cases import fairness, merging, roles, supervision
+from cases import fairness, merging, moreinfo, roles, supervision
 from cases.models import (
     Attachment,
     Case,
@@ -33,6 +33,7 @@ from cases.models import (
     Community,
     Department,
     HelpDesk,
+    InfoRequest,
     PersonalDataAccess,
     StaffProfile,
     UnreasonableReason,
@@ -154,6 +155,10 @@ def _build(media_dir) -> dict:
     for case in cases.values():
         case.refresh_from_db()
     dispatched, handling, completed = cases["dispatched"], cases["handling"], cases["completed"]
+    # 补充材料: a dispatched case waiting for the resident's answer, past the time to answer.
+    cases["asked"] = case_in("dispatched", demo_users, **resident)
+    moreinfo.ask(cases["asked"], by=demo["handler"], question="请说明漏水的房间。")
+    InfoRequest.objects.filter(case=cases["asked"]).update(decide_at=timezone.now() - timedelta(hours=1))
     extension = supervision.request_extension(
         handling, by=demo["handler"], reason="需要采购配件。", new_due_at=timezone.now() + timedelta(days=20)
     )

@@ -1,6 +1,7 @@
 """Every entry of the bad-upload catalogue (tests/support/uploads.py) through every web entry point:
-the home page's form, the help desk's form, the staff completion form (before photos) and the elder
-flow's voice note. Rejected: a clear message and nothing saved. Accepted: only a clean copy stored."""
+the home page's form (photos and voice), the help desk's form (photos and voice), the staff
+completion form (before photos) and the elder flow's voice note. Rejected: a clear message and
+nothing saved. Accepted: only a clean copy stored."""
 
 import html
 
@@ -75,6 +76,31 @@ def test_the_help_desk_form(client, users, entry):
     if entry.outcome == ACCEPTED:
         assert response.status_code == 302, text(response)[:2000]
         assert_photos_stored(entry, Case.objects.get().attachments.all())
+    else:
+        _rejected_clearly(response, entry)
+        assert not Case.objects.exists()
+        assert_nothing_stored()
+
+
+@pytest.mark.parametrize("entry", VOICE, ids=VOICE_IDS)
+def test_the_help_desk_forms_voice_note(client, users, entry):
+    client.force_login(users["volunteer"])
+    data = {
+        "name": "张桂兰",
+        "phone": "13800001234",
+        "category": Category.objects.get(code="infrastructure").pk,
+        "community": Community.objects.get(code="zhuzhi").pk,
+        "address": "3栋2单元5楼",
+        "description": "",
+        "consent": "on",
+        "voice": entry.build()[0],
+    }
+    response = client.post("/desk/new", data)
+    if entry.outcome == ACCEPTED:
+        assert response.status_code == 302, text(response)[:2000]
+        note = Case.objects.get().attachments.get(kind=Attachment.Kind.VOICE)
+        assert_voice_stored(note.file.name, note.content_type)
+        assert media_files() == [note.file.name]
     else:
         _rejected_clearly(response, entry)
         assert not Case.objects.exists()
