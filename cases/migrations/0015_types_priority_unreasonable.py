@@ -110,7 +110,9 @@ REASONS = [
 def add_reasons(apps, schema_editor):
     Reason = apps.get_model("cases", "UnreasonableReason")
     for code, name, sort in REASONS:
-        Reason.objects.get_or_create(code=code, defaults={"name": name, "sort": sort})
+        Reason.objects.using(schema_editor.connection.alias).get_or_create(
+            code=code, defaults={"name": name, "sort": sort}
+        )
 
 
 Migration.operations.append(migrations.RunPython(add_reasons, migrations.RunPython.noop))
