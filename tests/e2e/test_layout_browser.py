@@ -144,7 +144,7 @@ def _knowledge_and_types(users, long) -> dict[str, Case]:
             question=f"第{i + 1}号办事指南:居住证明、社保卡补办和门前停车位申请分别去哪里办理?",
             answer=LONG_ZH,
             source="街道便民服务中心",
-            review_by=timezone.localdate() - timedelta(days=i % 3),  # a third past their review date
+            review_by=timezone.localdate() + timedelta(days=30 if i % 3 else -1),  # a third past review
             status=Entry.Status.PUBLISHED if i % 4 else Entry.Status.DRAFT,
         )
     urgent = case_in("handling", users, description="楼上水管爆裂,漏水严重,家里已经停电了," + LONG_ZH)
@@ -201,7 +201,7 @@ def _pages(long):
         ("anon", "/knowledge/?q=我妈八十多了有没有老年补贴", True),
         ("anon", "/knowledge/?q=zzzzqqqq火星移民签证", True),  # no result
         ("anon", f"/knowledge/{entry}", True),
-        ("anon", f"/knowledge/{entry}/print", True),
+        ("anon", f"/knowledge/{entry}/print", False),  # a sheet to print, like the receipt
         ("anon", f"/cases/{answered}", True),  # 已答复
         ("anon", f"/cases/{urgent}", True),  # 应急
     ]
@@ -214,7 +214,9 @@ def _pages(long):
         ("volunteer", "/staff/knowledge/?q=老人补贴", False),
         ("volunteer", f"/staff/knowledge/{entry}", False),
         ("volunteer", "/desk/poster/community/zhuzhi", False),
-        ("intake", "/staff/?priority=urgent", False),
+        ("intake", "/staff/?priority=high&type=help", False),
+        ("intake", "/staff/?priority=urgent", False),  # a filter that finds nothing
+        ("handler", "/staff/?priority=urgent", False),
         ("intake", f"/staff/cases/{question}", False),  # classify, mark, answer from the base
         ("intake", f"/staff/cases/{question}?answer_entry={entry}#answer-form", False),
         ("intake", f"/staff/cases/{high}" + (f"?template={reject.pk}#reject-form" if reject else ""), False),

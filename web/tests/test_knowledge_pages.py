@@ -50,6 +50,18 @@ def test_the_staff_list_flags_entries_past_their_review_date(client, users, base
     assert base["overdue"].question in overdue and base["elderly"].question not in overdue
 
 
+def test_a_long_list_says_it_is_cut_and_counts_only_what_it_shows(client, users, base, monkeypatch):
+    from web import knowledge as pages
+
+    monkeypatch.setattr(pages, "PAGE_LIMIT", 5)
+    client.force_login(users["intake"])
+    page = text(client.get("/staff/knowledge/"))
+    assert "前 5 条" in page and "只列出前面这些" in page and "共 5 条" not in page
+    assert "只列出前面一部分" in text(client.get("/knowledge/"))
+    one = text(client.get("/staff/knowledge/?q=高龄津贴"))
+    assert "只列出前面这些" not in one and "前 " not in one.split("kb-results")[1][:40]
+
+
 def test_a_volunteer_sees_no_drafts_and_cannot_edit(client, users, base):
     client.force_login(users["volunteer"])
     assert base["draft"].question not in text(client.get("/staff/knowledge/"))
