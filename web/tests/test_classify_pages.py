@@ -75,3 +75,11 @@ def test_the_public_progress_page_shows_type_and_priority(client, users):
     page = text(client.get(f"/cases/{case.number}"))
     assert "诉求性质" in page and "投诉" in page and "重点" in page
     assert "求助 → 投诉" not in page  # the staff-only event's note
+
+
+def test_the_suggestions_words_read_as_a_sentence_in_english(client, users):
+    case = submit(description="厨房水管漏水了,水流了一地")
+    client.force_login(users["intake"])
+    client.cookies["django_language"] = "en"
+    page = text(client.get(f"/staff/cases/{case.number}"))
+    assert " (because of: 漏水" in page
