@@ -273,3 +273,9 @@ def test_a_double_clicked_create_makes_one_entry(client, users, base):
     again = client.post("/staff/knowledge/new", _entry_post())
     assert again.status_code == 400 and "问题相同" in text(again)
     assert Entry.objects.filter(question="社区食堂怎么办卡?").count() == 1
+
+
+def test_an_empty_base_says_so_rather_than_no_result(client, db):
+    page = text(client.get("/knowledge/"))
+    assert "办事指南还没有内容" in page and "换个说法" not in page
+    assert "换个说法" in text(client.get("/knowledge/?q=高龄津贴"))
