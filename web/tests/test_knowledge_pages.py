@@ -279,3 +279,12 @@ def test_an_empty_base_says_so_rather_than_no_result(client, db):
     page = text(client.get("/knowledge/"))
     assert "办事指南还没有内容" in page and "换个说法" not in page
     assert "换个说法" in text(client.get("/knowledge/?q=高龄津贴"))
+
+
+def test_an_empty_staff_list_says_how_to_begin(client, users):
+    client.force_login(users["intake"])
+    assert "点“新建条目”添加第一条" in text(client.get("/staff/knowledge/"))
+    assert "没有找到相关条目" in text(client.get("/staff/knowledge/?q=高龄津贴"))
+    client.force_login(users["volunteer"])
+    page = text(client.get("/staff/knowledge/"))
+    assert "知识库还没有条目。" in page and "新建条目" not in page
