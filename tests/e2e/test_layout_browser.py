@@ -204,6 +204,9 @@ def _pages(long):
         ("anon", f"/knowledge/{entry}/print", False),  # a sheet to print, like the receipt
         ("anon", f"/cases/{answered}", True),  # 已答复
         ("anon", f"/cases/{urgent}", True),  # 应急
+        # Last: opening /elder/ turns elder mode on for the rest of the visit (a cookie), so before
+        # it the anonymous pages are seen in the combination's own mode.
+        ("anon", "/elder/", True),
     ]
     knowledge_staff = [
         ("intake", "/staff/knowledge/", False),
@@ -235,7 +238,6 @@ def _pages(long):
         ("anon", f"/cases/{zh}", True),
         ("anon", f"/cases/{en}/submitted", True),
         ("anon", f"/cases/{done}", True),
-        ("anon", "/elder/", True),
         ("anon", "/staff/login", True),
         ("anon", "/me/sign-in", True),
         ("anon", "/cases/20990101-0001", True),  # 404
