@@ -38,17 +38,19 @@ def _search(request, user):
             "overdue": data["review"] == "overdue",
             "status": data["status"],
         }
-    return form, query, selectors.find(user, query, limit=PAGE_LIMIT, **filters)
+    # One more than a page, to know (and say) that the list is cut.
+    entries = selectors.find(user, query, limit=PAGE_LIMIT + 1, **filters)
+    return form, query, entries[:PAGE_LIMIT], len(entries) > PAGE_LIMIT
 
 
 @require_GET
 @limit("lookup")
 def public_list(request):
-    form, query, entries = _search(request, None)
+    form, query, entries, more = _search(request, None)
     return render(
         request,
         "web/knowledge/public_list.html",
-        {"form": form, "query": query, "entries": entries, "today": timezone.localdate()},
+        {"form": form, "query": query, "entries": entries, "more": more, "today": timezone.localdate()},
     )
 
 
@@ -105,7 +107,7 @@ def editor_required(view):
 @knowledge_user_required
 @require_GET
 def staff_list(request):
-    form, query, entries = _search(request, request.user)
+    form, query, entries, more = _search(request, request.user)
     return render(
         request,
         "web/knowledge/staff_list.html",
@@ -113,6 +115,7 @@ def staff_list(request):
             "form": form,
             "query": query,
             "entries": entries,
+            "more": more,
             "today": timezone.localdate(),
             "may_edit": selectors.may_edit(request.user),
         },

@@ -16,6 +16,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,21 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
+from django.utils import timezone
 
-from cases import services
-from cases.models import Case, Community, HelpDesk
+from cases import classifying, fairness, services
+from cases.models import (
+    Case,
+    Community,
+    HelpDesk,
+    Priority,
+    RequestType,
+    UnreasonableMark,
+    UnreasonableReason,
+)
+from knowledge import services as knowledge
+from knowledge.demo import load_knowledge
+from knowledge.models import Entry, ReplyTemplate
 from tests.support.data import case_in, setup_reference
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -98,19 +111,133 @@ def _data():
             consent=True,
         ),
     }
+    long.update(_knowledge_and_types(users, long))
     return users, long
+
+
+LONG_QUESTION = "八十周岁以上的老年人高龄津贴(长寿补贴)怎么申请,需要带哪些材料,多长时间能够到账?"
+LONG_ANSWER = (
+    "本人或家属带户口本、身份证和一寸照片到社区居委会一楼便民服务窗口填写《高龄津贴申请表》,"
+    "社区初审后报街道民政科复核,审核通过的次月起按月发放到本人社会保障卡。行动不便的老人可以"
+    "请网格员上门办理。Applicants aged eighty or over, or their family, bring the household register, "
+    "identity card and a photograph to the community office; internationalization-friendly explanation."
+)
+
+
+def _knowledge_and_types(users, long) -> dict[str, Case]:
+    """The base (the demo's entries and templates, one long entry, sixty more so the lists are long),
+    cases with type and priority, an answered question, a pending 不合理诉求 and a signed-off one."""
+    load_knowledge(users["intake"])
+    review = timezone.localdate() + timedelta(days=90)
+    entry = knowledge.save_entry(
+        by=users["intake"],
+        question=LONG_QUESTION,
+        answer=LONG_ANSWER,
+        aliases="老人补贴、八十岁补贴、长寿金、elderly allowance",
+        source="《某市高龄老人津贴发放管理办法》(第三次修订)、街道民政科社会救助和社会福利工作组",
+        review_by=review,
+        status=Entry.Status.PUBLISHED,
+    )
+    for i in range(60):
+        knowledge.save_entry(
+            by=users["intake"],
+            question=f"第{i + 1}号办事指南:居住证明、社保卡补办和门前停车位申请分别去哪里办理?",
+            answer=LONG_ZH,
+            source="街道便民服务中心",
+            review_by=timezone.localdate() + timedelta(days=30 if i % 3 else -1),  # a third past review
+            status=Entry.Status.PUBLISHED if i % 4 else Entry.Status.DRAFT,
+        )
+    urgent = case_in("handling", users, description="楼上水管爆裂,漏水严重,家里已经停电了," + LONG_ZH)
+    classifying.classify(
+        urgent, by=users["intake"], request_type=RequestType.COMPLAINT, priority=Priority.URGENT
+    )
+    high = case_in("accepted", users, name=LONG_NAME, description="独居老人家中燃气灶打不着火。" + LONG_ZH)
+    classifying.classify(high, by=users["intake"], request_type=RequestType.HELP, priority=Priority.HIGH)
+    question = case_in("submitted", users, description="我妈八十多了,有没有老年补贴?怎么申请?" + LONG_EN)
+    classifying.classify(
+        question, by=users["intake"], request_type=RequestType.ENQUIRY, priority=Priority.NORMAL
+    )
+    answered = case_in("submitted", users, description="高龄津贴怎么申请?")
+    knowledge.answer_case(answered, by=users["intake"], entry=entry, text=LONG_ANSWER)
+    reason, _created = UnreasonableReason.objects.get_or_create(
+        code="beyond-policy", defaults={"name": "诉求明显超出政策规定"}
+    )
+    marked = case_in("accepted", users, description="要求街道出钱给全楼每户换新空调。" + LONG_ZH)
+    fairness.mark(
+        marked, by=users["intake"], kind=UnreasonableMark.Kind.UNREASONABLE, reason=reason, note=LONG_ZH
+    )
+    repeated = case_in("dispatched", users, description=LONG_ZH)
+    fairness.mark(
+        repeated,
+        by=users["intake"],
+        kind=UnreasonableMark.Kind.DUPLICATE,
+        duplicate_of=long["zh"].number,
+        note=LONG_EN,
+    )
+    excluded = case_in("completed", users, description="要求物业免除十年物业费。")
+    fairness.mark(excluded, by=users["intake"], kind=UnreasonableMark.Kind.UNREASONABLE, reason=reason)
+    fairness.sign_off(excluded, by=users["supervisor"], note="同意,不计入考核。")
+    return {
+        "entry": entry,
+        "urgent": urgent,
+        "high": high,
+        "question": question,
+        "answered": answered,
+        "marked": marked,
+    }
 
 
 def _pages(long):
     """(role, path, elder limits apply) for every page."""
     zh, en, done, desk = (long[k].number for k in ("zh", "en", "completed", "desk"))
+    entry = long["entry"].pk
+    urgent, high, question, answered, marked = (
+        long[k].number for k in ("urgent", "high", "question", "answered", "marked")
+    )
+    reject = ReplyTemplate.objects.filter(use=ReplyTemplate.Use.REJECT, is_active=True).first()
+    complete = ReplyTemplate.objects.filter(use=ReplyTemplate.Use.COMPLETE, is_active=True).first()
+    knowledge_pages = [
+        ("anon", "/knowledge/", True),
+        ("anon", "/knowledge/?q=我妈八十多了有没有老年补贴", True),
+        ("anon", "/knowledge/?q=zzzzqqqq火星移民签证", True),  # no result
+        ("anon", f"/knowledge/{entry}", True),
+        ("anon", f"/knowledge/{entry}/print", False),  # a sheet to print, like the receipt
+        ("anon", f"/cases/{answered}", True),  # 已答复
+        ("anon", f"/cases/{urgent}", True),  # 应急
+        # Last: opening /elder/ turns elder mode on for the rest of the visit (a cookie), so before
+        # it the anonymous pages are seen in the combination's own mode.
+        ("anon", "/elder/", True),
+    ]
+    knowledge_staff = [
+        ("intake", "/staff/knowledge/", False),
+        ("intake", "/staff/knowledge/?review=overdue", False),
+        ("intake", "/staff/knowledge/new", False),
+        ("intake", f"/staff/knowledge/{entry}", False),
+        ("intake", f"/staff/knowledge/{entry}/edit", False),
+        ("volunteer", "/staff/knowledge/?q=老人补贴", False),
+        ("volunteer", f"/staff/knowledge/{entry}", False),
+        ("volunteer", "/desk/poster/community/zhuzhi", False),
+        ("intake", "/staff/?priority=high&type=help", False),
+        ("intake", "/staff/?priority=urgent", False),  # a filter that finds nothing
+        ("handler", "/staff/?priority=urgent", False),
+        ("intake", f"/staff/cases/{question}", False),  # classify, mark, answer from the base
+        ("intake", f"/staff/cases/{question}?answer_entry={entry}#answer-form", False),
+        ("intake", f"/staff/cases/{high}" + (f"?template={reject.pk}#reject-form" if reject else ""), False),
+        ("intake", f"/staff/cases/{marked}", False),  # a pending mark
+        (
+            "handler",
+            f"/staff/cases/{urgent}" + (f"?template={complete.pk}#complete-form" if complete else ""),
+            False,
+        ),
+        ("supervisor", f"/staff/cases/{marked}", False),  # sign off or decline
+        ("supervisor", "/supervisor/cases?metric=excluded", False),
+    ]
     public = [
         ("anon", "/", True),
         ("anon", f"/cases/lookup?number={zh}&phone_last4=1111", True),
         ("anon", f"/cases/{zh}", True),
         ("anon", f"/cases/{en}/submitted", True),
         ("anon", f"/cases/{done}", True),
-        ("anon", "/elder/", True),
         ("anon", "/staff/login", True),
         ("anon", "/me/sign-in", True),
         ("anon", "/cases/20990101-0001", True),  # 404
@@ -136,7 +263,7 @@ def _pages(long):
         ("supervisor", "/supervisor/cases", False),
         ("handler", "/staff/supervision", False),  # 403
     ]
-    return public + resident + staff
+    return public + knowledge_pages + resident + staff + knowledge_staff
 
 
 def _session_cookie(role: str) -> str | None:
@@ -230,6 +357,9 @@ def test_pages_with_no_data_show_a_helpful_empty_state(browser, live_server):
         ("supervisor", "/supervisor/cases", False),
         ("supervisor", "/staff/supervision/access-log", False),
         ("resident", "/me/", True),
+        ("anon", "/knowledge/", True),
+        ("intake", "/staff/knowledge/", False),
+        ("volunteer", "/staff/knowledge/", False),
     ]
     problems = _check(browser, live_server.url, pages, "empty")
     assert not problems, _report(problems)

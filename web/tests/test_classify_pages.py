@@ -61,9 +61,25 @@ def test_the_queue_shows_urgent_cases_first_with_a_badge_and_filters(client, use
     assert normal.number in text(client.get("/staff/?priority=nonsense"))
 
 
+def test_a_filter_that_finds_nothing_says_so_and_offers_the_whole_queue(client, users):
+    submit(description="楼道灯坏了")
+    client.force_login(users["intake"])
+    page = text(client.get("/staff/?type=enquiry"))
+    assert "没有符合筛选条件的待办诉求。" in page and "显示全部待办" in page
+    assert "没有符合筛选条件" not in text(client.get("/staff/"))
+
+
 def test_the_public_progress_page_shows_type_and_priority(client, users):
     case = case_in("accepted", users)
     classifying.classify(case, by=users["intake"], request_type="complaint", priority="high")
     page = text(client.get(f"/cases/{case.number}"))
     assert "诉求性质" in page and "投诉" in page and "重点" in page
     assert "求助 → 投诉" not in page  # the staff-only event's note
+
+
+def test_the_suggestions_words_read_as_a_sentence_in_english(client, users):
+    case = submit(description="厨房水管漏水了,水流了一地")
+    client.force_login(users["intake"])
+    client.cookies["django_language"] = "en"
+    page = text(client.get(f"/staff/cases/{case.number}"))
+    assert " (because of: 漏水" in page

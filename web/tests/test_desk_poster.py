@@ -81,6 +81,18 @@ def test_a_notice_board_poster_says_so_when_the_desk_has_no_hours_or_no_desk_exi
     assert "请到社区居委会" in words and desk.name not in words
 
 
+def test_the_notice_boards_desk_lines_read_as_english_sentences(client, users):
+    desk = HelpDesk.objects.get(code="zhuzhi-desk")
+    desk.opening_hours = "Mon–Fri 9:00–17:00"
+    desk.save()
+    client.force_login(users["volunteer"])
+    client.cookies["django_language"] = "en"
+    words = text(client.get("/desk/poster/community/zhuzhi"))
+    assert "Opening hours: Mon–Fri 9:00–17:00" in words and f"Phone: {desk.phone}" in words
+    if desk.location:
+        assert f"Location: {desk.location}" in words
+
+
 def test_an_unknown_or_inactive_community_has_no_poster(client, users):
     from cases import locating
 

@@ -50,6 +50,18 @@ def test_the_staff_list_flags_entries_past_their_review_date(client, users, base
     assert base["overdue"].question in overdue and base["elderly"].question not in overdue
 
 
+def test_a_long_list_says_it_is_cut_and_counts_only_what_it_shows(client, users, base, monkeypatch):
+    from web import knowledge as pages
+
+    monkeypatch.setattr(pages, "PAGE_LIMIT", 5)
+    client.force_login(users["intake"])
+    page = text(client.get("/staff/knowledge/"))
+    assert "前 5 条" in page and "只列出前面这些" in page and "共 5 条" not in page
+    assert "只列出前面一部分" in text(client.get("/knowledge/"))
+    one = text(client.get("/staff/knowledge/?q=高龄津贴"))
+    assert "只列出前面这些" not in one and "前 " not in one.split("kb-results")[1][:40]
+
+
 def test_a_volunteer_sees_no_drafts_and_cannot_edit(client, users, base):
     client.force_login(users["volunteer"])
     assert base["draft"].question not in text(client.get("/staff/knowledge/"))
@@ -261,3 +273,18 @@ def test_a_double_clicked_create_makes_one_entry(client, users, base):
     again = client.post("/staff/knowledge/new", _entry_post())
     assert again.status_code == 400 and "问题相同" in text(again)
     assert Entry.objects.filter(question="社区食堂怎么办卡?").count() == 1
+
+
+def test_an_empty_base_says_so_rather_than_no_result(client, db):
+    page = text(client.get("/knowledge/"))
+    assert "办事指南还没有内容" in page and "换个说法" not in page
+    assert "换个说法" in text(client.get("/knowledge/?q=高龄津贴"))
+
+
+def test_an_empty_staff_list_says_how_to_begin(client, users):
+    client.force_login(users["intake"])
+    assert "点“新建条目”添加第一条" in text(client.get("/staff/knowledge/"))
+    assert "没有找到相关条目" in text(client.get("/staff/knowledge/?q=高龄津贴"))
+    client.force_login(users["volunteer"])
+    page = text(client.get("/staff/knowledge/"))
+    assert "知识库还没有条目。" in page and "新建条目" not in page
