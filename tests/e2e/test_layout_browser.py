@@ -21,18 +21,21 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases import classifying, fairness, services
+from cases import classifying, cohandling, fairness, moreinfo, roles, services
 from cases.models import (
     Case,
+    Category,
     Community,
+    Department,
     HelpDesk,
     Priority,
     RequestType,
+    StaffProfile,
     UnreasonableMark,
     UnreasonableReason,
 )
@@ -112,7 +115,79 @@ def _data():
         ),
     }
     long.update(_knowledge_and_types(users, long))
+    long.update(_grid_info_and_co_handling(users))
     return users, long
+
+
+# The resident's report on the home form that matches SAME_THEIRS (web.same_problem), posted in the browser.
+SAME_THEIRS = {
+    "address": "竹枝小区3栋2单元502室",
+    "description": "3栋2单元楼道灯不亮了,晚上黑漆漆的,老人下楼怕摔。",
+    "name": "欧阳秀英",
+    "phone": "13511112222",
+}
+SAME_MINE = {
+    "address": "竹枝小区3栋2单元",
+    "description": "3栋2单元楼道灯不亮,晚上看不见路。",
+    "name": LONG_NAME,
+    "phone": "13900005678",
+}
+
+
+def _station_case(users, address: str, **more) -> Case:
+    """A case of 竹枝社区 dispatched to its community work station (as web/tests/test_grid_pages.py)."""
+    zhuzhi = Community.objects.get(code="zhuzhi")
+    case = case_in("accepted", users, address=address, community=zhuzhi, **more)
+    services.dispatch(case, by=users["intake"], department=Department.objects.get(code="zhuzhi-station"))
+    return Case.objects.get(pk=case.pk)
+
+
+def _grid_info_and_co_handling(users) -> dict[str, Case]:
+    """The grid worker's cases in two buildings (one started), a case waiting for 补充材料, a case
+    without a request yet, a co-handled case, and an open case a new report matches."""
+    _station_case(users, "竹枝小区3栋2单元5楼", name=LONG_NAME, description=LONG_ZH)
+    started = _station_case(users, "竹枝小区3栋1单元1201室", description="楼下垃圾堆放三天没人清运。")
+    services.start(started, by=users["grid"])
+    _station_case(users, "竹枝小区1栋", description=LONG_EN, name="Maximilian Alexander Featherstonehaugh")
+    waiting = case_in("dispatched", users, description=LONG_ZH)
+    moreinfo.ask(
+        waiting,
+        by=users["handler"],
+        question="请拍一张漏水处的照片,并说明漏水的是哪一个房间、从什么时候开始漏水。",
+        wants_photo=True,
+    )
+    to_ask = case_in("dispatched", users, description="卫生间冷水龙头损坏,漏水严重。")
+    urban = User.objects.create_user("urban-handler", first_name="王五")
+    urban.groups.add(Group.objects.get(name=roles.HANDLER))
+    StaffProfile.objects.create(user=urban, department=Department.objects.get(code="urban"))
+    co = case_in("accepted", users, description="小区门口占道堆放杂物,路灯也不亮。" + LONG_ZH)
+    services.dispatch(
+        co,
+        by=users["intake"],
+        department=Department.objects.get(code="property"),
+        co_departments=[Department.objects.get(code="urban"), Department.objects.get(code="municipal")],
+    )
+    services.start(Case.objects.get(pk=co.pk), by=users["handler"])
+    cohandling.contribute(Case.objects.get(pk=co.pk), by=urban, note="占道杂物已清理。")
+    co_open = case_in("accepted", users, description="单元门禁坏了,外人随意进出。")
+    services.dispatch(
+        co_open,
+        by=users["intake"],
+        department=Department.objects.get(code="property"),
+        co_departments=[Department.objects.get(code="urban")],
+    )
+    theirs = services.submit_case(
+        category=Category.objects.get(code="infrastructure"),
+        community=Community.objects.get(code="zhuzhi"),
+        **SAME_THEIRS,
+    )
+    return {
+        "waiting": waiting,
+        "to_ask": to_ask,
+        "co": co,
+        "co_open": co_open,
+        "theirs": theirs,
+    }
 
 
 LONG_QUESTION = "八十周岁以上的老年人高龄津贴(长寿补贴)怎么申请,需要带哪些材料,多长时间能够到账?"
@@ -263,7 +338,62 @@ def _pages(long):
         ("supervisor", "/supervisor/cases", False),
         ("handler", "/staff/supervision", False),  # 403
     ]
-    return public + knowledge_pages + resident + staff + knowledge_staff
+    waiting, to_ask, co, co_open = (long[k].number for k in ("waiting", "to_ask", "co", "co_open"))
+    field_pages = [
+        ("grid", "/grid/", True),  # a phone page used outdoors: elder sizes apply
+        ("anon", SAME_OFFER, True),  # the home form posted in the browser: 这是同一件事?
+        ("anon", SAME_FOLLOW, True),  # then 这是同一件事,关注它: /cases/{n}/following
+        ("anon", f"/cases/{waiting}", True),  # 待补充 with the answer form
+        ("anon", f"/cases/{co}", True),  # 主办/协办
+        ("handler", f"/staff/cases/{waiting}", False),
+        ("handler", f"/staff/cases/{to_ask}#ask-info-form", False),
+        ("handler", f"/staff/cases/{co}", False),
+        ("urban-handler", f"/staff/cases/{co_open}", False),  # the contribute form
+        ("urban-handler", f"/staff/cases/{co}", False),
+    ]
+    # The anonymous pages before /elder/ (see above): it stays last.
+    knowledge_pages[-1:-1] = [p for p in field_pages if p[0] == "anon"]
+    field_staff = [p for p in field_pages if p[0] != "anon"]
+    return public + knowledge_pages + resident + staff + knowledge_staff + field_staff
+
+
+# Pages reached by a POST: the module submits the form in the browser (the path is only a name).
+SAME_OFFER = "/cases/new#same-problem-offer"
+SAME_FOLLOW = "/cases/new#same-problem-follow"
+
+
+def _post_same_problem(page, base: str, follow: bool) -> None:
+    """Post the home form (the standard one, in either mode) with a report matching SAME_THEIRS."""
+    page.goto(base + "/")
+    fields = {
+        "category": str(Category.objects.get(code="infrastructure").pk),
+        "community": str(Community.objects.get(code="zhuzhi").pk),
+        "age_band": "60_plus",
+        **SAME_MINE,
+    }
+    with page.expect_navigation():
+        page.evaluate(
+            """(fields) => {
+              const form = document.createElement("form");
+              form.method = "post";
+              form.action = "/cases/new";
+              form.enctype = "multipart/form-data";
+              const token = document.querySelector("[name=csrfmiddlewaretoken]").value;
+              for (const [name, value] of Object.entries({...fields, csrfmiddlewaretoken: token})) {
+                const input = document.createElement("input");
+                input.type = "hidden";
+                input.name = name;
+                input.value = value;
+                form.append(input);
+              }
+              document.body.append(form);
+              form.submit();
+            }""",
+            fields,
+        )
+    if follow:
+        with page.expect_navigation():
+            page.locator("button[name=same_as]").first.click()
 
 
 def _session_cookie(role: str) -> str | None:
@@ -318,7 +448,10 @@ def _check(browser, base, pages, label: str) -> dict[str, list[str]]:
             for who, path, resident_page in pages:
                 if who != role:
                     continue
-                page.goto(base + path)
+                if path in (SAME_OFFER, SAME_FOLLOW):
+                    _post_same_problem(page, base, follow=path == SAME_FOLLOW)
+                else:
+                    page.goto(base + path)
                 limits = ELDER if combo.elder and resident_page else STANDARD
                 m = page.evaluate(MEASURE, limits)
                 found = list(m["problems"])
