@@ -128,7 +128,7 @@ def _when(moment: datetime) -> str:
 def contribute(case: Case, *, by: Actor, note: str, photo_files=()) -> CaseEvent:
     """协办: a handler of a co-handling department records its part, once: a note (staff see it)
     and optional photos; the public timeline says 协办部门…已办理."""
-    from .services import _attach, stored_language
+    from .services import attach_photos, stored_language
 
     mine = row_of(by, case)
     if mine is not None and mine.is_settled and roles.has_role(by, roles.HANDLER):
@@ -170,7 +170,7 @@ def contribute(case: Case, *, by: Actor, note: str, photo_files=()) -> CaseEvent
         ).update(reported_at=now, note=note, reported_by=account)
         if reported != 1:
             raise Conflict(_("此诉求刚刚已被其他人更新,请刷新页面查看最新进度后再操作。"))
-        stored.extend(_attach(case, Attachment.Kind.CONTRIBUTION, processed, co_handling=mine, now=now))
+        stored.extend(attach_photos(case, Attachment.Kind.CONTRIBUTION, processed, co_handling=mine, now=now))
 
     try:
         return workflow.transition(

@@ -102,30 +102,6 @@ def ask(case: Case, *, by: Actor, question: str, wants_photo: bool = False) -> I
     return requests[0]
 
 
-def _store(case: Case, request: InfoRequest, processed, *, now) -> list[str]:
-    stored: list[str] = []
-    try:
-        for photo in processed:
-            name, thumb = photos.store_photo(photo)
-            stored += [name, thumb]
-            Attachment.objects.create(
-                case=case,
-                info_request=request,
-                kind=Attachment.Kind.PHOTO,
-                file=name,
-                thumbnail=thumb,
-                content_type="image/jpeg",
-                width=photo.width,
-                height=photo.height,
-                size=len(photo.image),
-                created_at=now,
-            )
-    except Exception:
-        photos.delete_stored(stored)
-        raise
-    return stored
-
-
 def answer(
     case: Case,
     *,
@@ -190,7 +166,9 @@ def answer(
         )
         if done != 1:
             raise Conflict(_("这次补充已经收到了,无需重复提交。"))
-        stored.extend(_store(case, request, processed, now=now))
+        stored.extend(
+            services.attach_photos(case, Attachment.Kind.PHOTO, processed, info_request=request, now=now)
+        )
 
     try:
         with services._unchanged_on_failure(case), transaction.atomic():

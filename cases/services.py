@@ -126,8 +126,11 @@ def _collect(errors: dict, field: str, fn, *args, **kwargs):
         return None
 
 
-def _attach(case, kind, processed, *, resolution=None, co_handling=None, now) -> list[str]:
-    """Store processed photos and create their rows; return the stored names (for clean-up)."""
+def attach_photos(
+    case, kind, processed, *, resolution=None, co_handling=None, info_request=None, now
+) -> list[str]:
+    """Store processed photos and create their rows (of the case, and of a resolution, a co-handler's
+    report or an answer to a request for more); return the stored names (for clean-up)."""
     stored: list[str] = []
     try:
         for photo in processed:
@@ -137,6 +140,7 @@ def _attach(case, kind, processed, *, resolution=None, co_handling=None, now) ->
                 case=case,
                 resolution=resolution,
                 co_handling=co_handling,
+                info_request=info_request,
                 kind=kind,
                 file=name,
                 thumbnail=thumb,
@@ -279,7 +283,7 @@ def submit_case(
             if submission_key is not None:
                 # Raises IntegrityError when a request with the same key committed first.
                 idempotency.record(submission_key, case, now=now)
-            stored = _attach(case, Attachment.Kind.PHOTO, processed, now=now)
+            stored = attach_photos(case, Attachment.Kind.PHOTO, processed, now=now)
             if voice_note is not None:
                 stored += voice.attach_voice(case, voice_note, now=now)
     except Exception:
@@ -502,9 +506,11 @@ def complete(case: Case, *, by: Actor, explanation: str, before=(), after=()) ->
                     case=case, event=event, explanation=explanation, created_at=now
                 )
                 stored.extend(
-                    _attach(case, Attachment.Kind.BEFORE, before_ok, resolution=resolution, now=now)
+                    attach_photos(case, Attachment.Kind.BEFORE, before_ok, resolution=resolution, now=now)
                 )
-                stored.extend(_attach(case, Attachment.Kind.AFTER, after_ok, resolution=resolution, now=now))
+                stored.extend(
+                    attach_photos(case, Attachment.Kind.AFTER, after_ok, resolution=resolution, now=now)
+                )
 
             event = workflow.transition(
                 case, Action.COMPLETE, by=by, public_note=explanation, at=now, record=record

@@ -734,6 +734,36 @@ OFFERED = {
 }
 
 
+# What each action form on the staff case page says: its heading, its button, and whether the
+# button is the quiet (secondary) kind, for moves that send a case back or set it aside.
+ACTION_TEXT: dict[str, tuple] = {
+    "accept": (gettext_lazy("受理"), gettext_lazy("受理此诉求"), False),
+    "reject": (gettext_lazy("不予受理"), gettext_lazy("不予受理"), True),
+    "dispatch": (gettext_lazy("派单"), gettext_lazy("派单"), False),
+    "locate": (gettext_lazy("确定社区"), gettext_lazy("保存社区和类型"), False),
+    "answer": (gettext_lazy("知识库答复(咨询)"), gettext_lazy("答复并办结"), False),
+    "classify": (gettext_lazy("类型和紧急程度"), gettext_lazy("保存性质和紧急程度"), False),
+    "mark_unreasonable": (gettext_lazy("标记不合理诉求"), gettext_lazy("提交标记"), True),
+    "sign_off": (gettext_lazy("确认不合理诉求"), gettext_lazy("确认,不计入部门考核"), False),
+    "decline_sign_off": (gettext_lazy("不确认不合理诉求"), gettext_lazy("不确认"), True),
+    "reassign": (gettext_lazy("改派"), gettext_lazy("改派给所选部门"), False),
+    "dispute": (gettext_lazy("派单异议"), gettext_lazy("提出派单异议"), True),
+    "rule": (gettext_lazy("异议裁定"), gettext_lazy("提交裁定"), False),
+    "merge": (gettext_lazy("并单"), gettext_lazy("并入所填诉求"), True),
+    "unmerge": (gettext_lazy("拆分"), gettext_lazy("拆分,恢复单独办理"), True),
+    "contribute": (gettext_lazy("报告协办情况"), gettext_lazy("提交协办情况"), False),
+    "waive": (gettext_lazy("免于协办报告"), gettext_lazy("免于报告"), False),
+    "grid": (gettext_lazy("指派网格员"), gettext_lazy("指派"), False),
+    "ask-info": (gettext_lazy("请居民补充材料"), gettext_lazy("发送补充请求"), False),
+    "continue-info": (gettext_lazy("不再等待补充,继续办理"), gettext_lazy("继续办理"), False),
+    "close-no-info": (gettext_lazy("未补充材料,不予办理"), gettext_lazy("不予办理"), True),
+    "return": (gettext_lazy("退单"), gettext_lazy("退回受理员"), True),
+    "start": (gettext_lazy("开始办理"), gettext_lazy("开始办理"), False),
+    "appointment": (gettext_lazy("修改预约"), gettext_lazy("保存预约时间"), False),
+    "complete": (gettext_lazy("办理完成"), gettext_lazy("提交办理结果"), False),
+}
+
+
 def _available_actions(user, case) -> list[str]:
     """The moves this user may make on this case now (asked of the workflow), in workflow order.
     The 不合理诉求 forms only when they can succeed: a mark when none is pending or signed off, a
@@ -818,6 +848,7 @@ def _staff_case_context(request, case, *, bound: dict | None = None, problem: st
         "ratings": case.ratings.all(),
         "co_handlings": cohandling.co_handlings(case).prefetch_related("attachments"),
         "action_forms": action_forms,
+        "action_text": ACTION_TEXT,
         "templates": _templates(request, case, available),
         "problem": problem,
         "now": timezone.now(),

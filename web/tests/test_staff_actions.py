@@ -196,3 +196,11 @@ def test_an_unknown_action_is_a_404(client, users):
     case = submit()
     client.force_login(users["intake"])
     assert post(client, case, "delete").status_code == 404
+
+
+def test_every_staff_action_has_a_heading_and_a_button():
+    """The case page reads each form's words from one table (web.views.ACTION_TEXT)."""
+    from web.views import ACTION_TEXT, STAFF_ACTIONS
+
+    assert set(ACTION_TEXT) == set(STAFF_ACTIONS)
+    assert all(str(heading) and str(button) for heading, button, _secondary in ACTION_TEXT.values())
